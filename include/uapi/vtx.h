@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vtx: the project's own uapi.
+ *
+ * /dev/vtx answers a strict subset of the KVM API with the numbers and
+ * structures of <linux/kvm.h>.  What KVM has no ioctl for (statistics, VMCS
+ * and EPT dumps, the module's own state) lives here, in an ioctl range of
+ * its own (type VTXIO), so that it can never collide with a KVM ioctl.
+ *
+ * This is the only vtx header that user/ and selftests/ include.
+ */
+#ifndef _UAPI_VTX_H
+#define _UAPI_VTX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* The node the module creates, and the KVM API version it speaks. */
+#define VTX_DEVICE_NAME		"vtx"
+#define VTX_DEVICE_PATH		"/dev/vtx"
+#define VTX_KVM_API_VERSION	12
+
+/*
+ * The vCPU mmap area: page 0 is struct kvm_run, page 1 holds the data of
+ * KVM_EXIT_IO (kvm_run.io.data_offset == one page).  vtx has no coalesced
+ * MMIO ring, so the area is two pages where KVM on x86 has three.
+ */
+#define VTX_VCPU_MMAP_PAGES	2
+
+/* vtx-only ioctls: type 0xE5, unused by <linux/kvm.h> and the kernel uapi. */
+#define VTXIO			0xE5
+
+/* The most CPUs the status masks describe; CPUs beyond are counted only. */
+#define VTX_STATUS_MAX_CPUS	256
+
+/**
+ * struct vtx_status - VTX_GET_STATUS: the module's state, module-wide.
+ * @size:		in: sizeof(struct vtx_status) as the caller knows it;
+ *			out: the size the module filled (older callers get
+ *			a prefix, newer ones the rest zeroed)
+ * @api_version:	VTX_KVM_API_VERSION
+ * @nr_online_cpus:	CPUs online when the call ran
+ * @nr_vmxon_cpus:	CPUs that vtx put in VMX root operation (bookkeeping)
+ * @nr_vmx_probed_cpus:	CPUs found in VMX root operation by executing
+ *			VMPTRST on each of them just now (the hardware's word)
+ * @vmcs_revision_id:	IA32_VMX_BASIC[30:0]
+ * @vmcs_size:		IA32_VMX_BASIC[44:32], bytes of a VMCS region
+ * @vmxon_mask:		bit n set: CPU n is in vtx's VMX operation (bookkeeping)
+ * @vmx_probed_mask:	bit n set: VMPTRST on CPU n executed without #UD
+ * @nr_vms, @nr_vcpus:	objects that exist now
+ * @pinned_pages:	guest pages vtx holds pinned now
+ * @vmcs_pages:		VMCS and VMXON pages vtx holds now
+ */
+struct vtx_status {
+	__u32 size;
+	__u32 api_version;
+	__u32 nr_online_cpus;
+	__u32 nr_vmxon_cpus;
+	__u32 nr_vmx_probed_cpus;
+	__u32 vmcs_revision_id;
+	__u32 vmcs_size;
+	__u32 reserved0;
+	__u64 vmxon_mask[VTX_STATUS_MAX_CPUS / 64];
+	__u64 vmx_probed_mask[VTX_STATUS_MAX_CPUS / 64];
+	__u64 nr_vms;
+	__u64 nr_vcpus;
+	__u64 pinned_pages;
+	__u64 vmcs_pages;
+};
+
+#define VTX_GET_STATUS		_IOWR(VTXIO, 0x00, struct vtx_status)
+
+#endif /* _UAPI_VTX_H */
