@@ -325,13 +325,13 @@ static struct notifier_block vtx_panic_nb = {
 
 /* Suspend runs on the last online CPU with interrupts off; others are
  * offline by then and went through vtx_cpu_offline(). */
-static int vtx_syscore_suspend(void)
+static int vtx_suspend_cpu(void)
 {
 	vtx_cpu_vmxoff(this_cpu_ptr(&vtx_cpu));
 	return 0;
 }
 
-static void vtx_syscore_resume(void)
+static void vtx_resume_cpu(void)
 {
 	unsigned int cpu = smp_processor_id();
 	struct vtx_cpu *vc = this_cpu_ptr(&vtx_cpu);
@@ -341,10 +341,24 @@ static void vtx_syscore_resume(void)
 		       cpu);
 }
 
-static struct syscore_ops vtx_syscore_ops = {
+#ifdef VTX_SYSCORE_HAS_DATA	/* the syscore API of Linux 6.18 and backports */
+static int vtx_syscore_suspend(void *data) { return vtx_suspend_cpu(); }
+static void vtx_syscore_resume(void *data) { vtx_resume_cpu(); }
+static const struct syscore_ops vtx_syscore_ops = {
 	.suspend = vtx_syscore_suspend,
 	.resume = vtx_syscore_resume,
 };
+static struct syscore vtx_syscore = { .ops = &vtx_syscore_ops };
+#define vtx_register_syscore()		register_syscore(&vtx_syscore)
+#define vtx_unregister_syscore()	unregister_syscore(&vtx_syscore)
+#else
+static struct syscore_ops vtx_syscore_ops = {
+	.suspend = vtx_suspend_cpu,
+	.resume = vtx_resume_cpu,
+};
+#define vtx_register_syscore()		register_syscore_ops(&vtx_syscore_ops)
+#define vtx_unregister_syscore()	unregister_syscore_ops(&vtx_syscore_ops)
+#endif
 
 static void vtx_vmx_probe_ipi(void *probed)
 {
@@ -386,13 +400,13 @@ int vtx_vmx_init(const struct vtx_vmx_options *opt)
 
 	register_reboot_notifier(&vtx_reboot_nb);
 	atomic_notifier_chain_register(&panic_notifier_list, &vtx_panic_nb);
-	register_syscore_ops(&vtx_syscore_ops);
+	vtx_register_syscore();
 
 	/* Runs vtx_cpu_online() on every online CPU, unwinding on failure. */
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "vtx:online",
 			      vtx_cpu_online, vtx_cpu_offline);
 	if (r < 0) {
-		unregister_syscore_ops(&vtx_syscore_ops);
+		vtx_unregister_syscore();
 		atomic_notifier_chain_unregister(&panic_notifier_list,
 						 &vtx_panic_nb);
 		unregister_reboot_notifier(&vtx_reboot_nb);
@@ -410,7 +424,7 @@ void vtx_vmx_exit(void)
 {
 	/* Runs vtx_cpu_offline() on every online CPU. */
 	cpuhp_remove_state(vtx_cpuhp_state);
-	unregister_syscore_ops(&vtx_syscore_ops);
+	vtx_unregister_syscore();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &vtx_panic_nb);
 	unregister_reboot_notifier(&vtx_reboot_nb);
 }

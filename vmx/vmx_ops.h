@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VMX instructions, wrapped once.  Each wrapper tells apart the outcomes
- * the SDM names (30.2 "Conventions"): VMsucceed, VMfailInvalid (CF=1),
+ * the SDM names (31.2 "Conventions"): VMsucceed, VMfailInvalid (CF=1),
  * VMfailValid (ZF=1, reason in the VM-instruction error field), and a
  * fault (#UD outside VMX operation, #GP on a bad operand), which the
  * exception table turns into an error code instead of an oops.
@@ -14,7 +14,7 @@
 #include <asm/asm.h>
 
 /**
- * vtx_vmxon() - enter VMX root operation on this CPU (SDM 30.3 VMXON)
+ * vtx_vmxon() - enter VMX root operation on this CPU (SDM 31.3 VMXON)
  * @vmxon_pa:	physical address of this CPU's VMXON region, its first
  *		u32 holding the VMCS revision identifier
  *
@@ -36,7 +36,7 @@ fault:
 }
 
 /**
- * vtx_vmxoff() - leave VMX operation on this CPU (SDM 30.3 VMXOFF)
+ * vtx_vmxoff() - leave VMX operation on this CPU (SDM 31.3 VMXOFF)
  *
  * Return: 0, or -EIO if the CPU was not in VMX root operation (#UD) or
  * VMXOFF failed (dual-monitor treatment active).
@@ -56,7 +56,7 @@ fail:
  * vtx_in_vmx_root() - is this CPU in VMX root operation right now?
  *
  * Asks the hardware, not vtx's bookkeeping: VMPTRST raises #UD outside
- * VMX operation and is harmless inside it (SDM 30.3 VMPTRST).
+ * VMX operation and is harmless inside it (SDM 31.3 VMPTRST).
  */
 static __always_inline bool vtx_in_vmx_root(void)
 {

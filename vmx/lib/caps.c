@@ -124,7 +124,7 @@ struct vtx_control_want {
 };
 
 static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
-	/* External interrupts and NMIs belong to the host: SDM 26.2. */
+	/* External interrupts and NMIs belong to the host (SDM 25.6.1). */
 	[VTX_WORD_PIN] = {
 		.required = VTX_PIN_EXT_INTR_EXITING | VTX_PIN_NMI_EXITING,
 		.optional = VTX_PIN_VIRTUAL_NMIS,
@@ -170,7 +170,7 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 
 /*
  * EPT as vtx builds it: 4-level tables in write-back memory, flushed with
- * INVEPT of either kind (SDM 28.3.3.1, 30.3 INVEPT).
+ * INVEPT of either kind (SDM 25.6.11 EPTP, 29.3.2 EPT walk, 31.3 INVEPT).
  */
 #define VTX_EPT_REQUIRED (VTX_EPT_CAP_WALK_LENGTH_4 | VTX_EPT_CAP_MEMTYPE_WB | \
 			  VTX_EPT_CAP_INVEPT)

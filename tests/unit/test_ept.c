@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of ept/lib/ept.c: EPTP and entry encoding, decoding, and the
+ * misconfiguration rules.
+ */
+#include "unit.h"
+#include "ept/lib/ept.h"
+#include "vmx/lib/arch.h"
+
+/* Bochs 2.7 corei7_skylake_x: exec-only, 4-level, WB, 2M, 1G, INVEPT... */
+static const u64 bochs_caps = 0x00000f0106334141ULL;
+
+static void test_eptp(void)
+{
+	CHECK_EQ(vtx_eptp(0x12345000, false), 0x1234501e,
+		 "eptp: WB (6), walk length 4 (3 << 3)");
+	CHECK_EQ(vtx_eptp(0x12345000, true), 0x1234505e,
+		 "eptp: A/D enable is bit 6");
+	CHECK_EQ(vtx_eptp(0x12345fff, false), 0x1234501e,
+		 "eptp: low address bits are not taken");
+}
+
+static void test_index(void)
+{
+	u64 gpa = 0x0000123456789abcULL;
+
+	CHECK_EQ(vtx_ept_index(gpa, 1), (gpa >> 12) & 511, "index: PT");
+	CHECK_EQ(vtx_ept_index(gpa, 2), (gpa >> 21) & 511, "index: PD");
+	CHECK_EQ(vtx_ept_index(gpa, 3), (gpa >> 30) & 511, "index: PDPT");
+	CHECK_EQ(vtx_ept_index(gpa, 4), (gpa >> 39) & 511, "index: PML4");
+	CHECK_EQ(vtx_ept_level_size(2), 2 << 20, "level size: 2 MiB");
+}
+
+static void test_leaf(void)
+{
+	struct vtx_ept_decoded d;
+	u64 e = 0;
+
+	CHECK_EQ(vtx_ept_leaf_entry(0x5000, VTX_EPT_RWX, 1, VTX_EPT_MT_WB, &e),
+		 0, "leaf: 4K RWX WB");
+	CHECK_EQ(e, 0x5037, "leaf: 4K entry bits");
+	CHECK(!vtx_ept_misconfig(e, 1, bochs_caps), "leaf: 4K is well formed");
+	vtx_ept_decode(e, 1, &d);
+	CHECK(d.present && d.leaf && d.addr == 0x5000 && d.size == 4096 &&
+	      d.memtype == 6 && d.perms == VTX_EPT_RWX, "decode: 4K leaf");
+
+	CHECK_EQ(vtx_ept_leaf_entry(0x200000, VTX_EPT_READ | VTX_EPT_EXEC, 2,
+				    VTX_EPT_MT_WB, &e), 0, "leaf: 2M RX");
+	CHECK_EQ(e, 0x2000b5, "leaf: 2M entry has the large bit");
+	CHECK(!vtx_ept_misconfig(e, 2, bochs_caps), "leaf: 2M is well formed");
+	vtx_ept_decode(e, 2, &d);
+	CHECK(d.leaf && d.addr == 0x200000 && d.size == (2 << 20),
+	      "decode: 2M leaf");
+
+	CHECK(vtx_ept_leaf_entry(0x201000, VTX_EPT_RWX, 2, 6, &e) == -EINVAL,
+	      "leaf: misaligned 2M refused");
+	CHECK(vtx_ept_leaf_entry(0x5000, VTX_EPT_WRITE, 1, 6, &e) == -EINVAL,
+	      "leaf: write-only refused");
+	CHECK(vtx_ept_leaf_entry(0x5000, VTX_EPT_RWX, 1, 7, &e) == -EINVAL,
+	      "leaf: memory type 7 refused");
+	CHECK(vtx_ept_leaf_entry(0x5000, VTX_EPT_RWX, 1, 2, &e) == -EINVAL,
+	      "leaf: memory type 2 refused");
+	CHECK(vtx_ept_leaf_entry(0x5000, VTX_EPT_RWX, 4, 6, &e) == -EINVAL,
+	      "leaf: a PML4 entry cannot map a page");
+	CHECK(vtx_ept_leaf_entry(0x5000, 0x8, 1, 6, &e) == -EINVAL,
+	      "leaf: unknown permission bits refused");
+	CHECK(vtx_ept_leaf_entry(1ULL << 52, VTX_EPT_RWX, 1, 6, &e) == -EINVAL,
+	      "leaf: address beyond 52 bits refused");
+}
+
+static void test_table(void)
+{
+	struct vtx_ept_decoded d;
+	u64 e = vtx_ept_table_entry(0xabc000);
+
+	CHECK_EQ(e, 0xabc007, "table: RWX and the address");
+	CHECK(!vtx_ept_misconfig(e, 4, bochs_caps), "table: fine in a PML4");
+	CHECK(!vtx_ept_misconfig(e, 2, bochs_caps), "table: fine in a PD");
+	vtx_ept_decode(e, 3, &d);
+	CHECK(d.present && !d.leaf && d.addr == 0xabc000, "decode: table");
+	vtx_ept_decode(0, 1, &d);
+	CHECK(!d.present, "decode: zero is not present");
+}
+
+static void test_misconfig(void)
+{
+	CHECK(vtx_ept_misconfig(0x5002 | (6 << 3), 1, bochs_caps) != NULL,
+	      "misconfig: write without read");
+	CHECK(vtx_ept_misconfig(0x5004 | (6 << 3), 1, bochs_caps) == NULL,
+	      "misconfig: execute-only allowed with the capability");
+	CHECK(vtx_ept_misconfig(0x5004 | (6 << 3), 1,
+				bochs_caps & ~VTX_EPT_CAP_EXEC_ONLY) != NULL,
+	      "misconfig: execute-only without the capability");
+	CHECK(vtx_ept_misconfig(0x5001 | (7 << 3), 1, bochs_caps) != NULL,
+	      "misconfig: memory type 7");
+	CHECK(vtx_ept_misconfig(0x5001 | VTX_EPT_LARGE, 4, bochs_caps) != NULL,
+	      "misconfig: large bit in a PML4 entry");
+	CHECK(vtx_ept_misconfig(0x5001 | (6 << 3), 3, bochs_caps) != NULL,
+	      "misconfig: memory type bits in a non-leaf entry");
+	CHECK(vtx_ept_misconfig(0x40000000 | VTX_EPT_LARGE | 1 | (6 << 3), 3,
+				bochs_caps & ~VTX_EPT_CAP_PAGE_1G) != NULL,
+	      "misconfig: 1G page without support");
+	CHECK(vtx_ept_misconfig(0x40000000 | VTX_EPT_LARGE | 1 | (6 << 3), 3,
+				bochs_caps) == NULL,
+	      "misconfig: 1G page with support");
+	CHECK(vtx_ept_misconfig(0x201000 | VTX_EPT_LARGE | 1 | (6 << 3), 2,
+				bochs_caps) != NULL,
+	      "misconfig: reserved address bits in a 2M entry");
+	CHECK(vtx_ept_misconfig(0xfffffffffffffff8ULL, 1, bochs_caps) == NULL,
+	      "misconfig: a not-present entry is never misconfigured");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_eptp();
+	test_index();
+	test_leaf();
+	test_table();
+	test_misconfig();
+	return unit_done();
+}
