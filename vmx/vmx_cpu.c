@@ -323,8 +323,10 @@ static struct notifier_block vtx_panic_nb = {
 	.notifier_call = vtx_panic_notify,
 };
 
-/* Suspend runs on the last online CPU with interrupts off; others are
- * offline by then and went through vtx_cpu_offline(). */
+/*
+ * Suspend runs on the last online CPU with interrupts off; others are
+ * offline by then and went through vtx_cpu_offline().
+ */
 static int vtx_suspend_cpu(void)
 {
 	vtx_cpu_vmxoff(this_cpu_ptr(&vtx_cpu));

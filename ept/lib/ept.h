@@ -23,8 +23,10 @@
 /* Set by the CPU when the EPTP enables accessed and dirty flags. */
 #define VTX_EPT_ACCESSED	BIT_ULL(8)
 #define VTX_EPT_DIRTY		BIT_ULL(9)
-/* Bits 51:12: the next table or the page (vtx assumes 52-bit MAXPHYADDR
- * at most; callers pass real addresses, never guest-chosen bits). */
+/*
+ * Bits 51:12: the next table or the page (vtx assumes 52-bit MAXPHYADDR
+ * at most; callers pass real addresses, never guest-chosen bits).
+ */
 #define VTX_EPT_ADDR_MASK	0x000ffffffffff000ULL
 
 /* EPTP bits (SDM 25.6.11). */
@@ -53,8 +55,10 @@ static inline unsigned int vtx_ept_index(u64 gpa, int level)
 /* The EPTP for a 4-level tree at @root_pa in write-back memory. */
 u64 vtx_eptp(u64 root_pa, bool accessed_dirty);
 
-/* A non-leaf entry pointing at the table at @table_pa, all access allowed
- * (permissions are decided at the leaves). */
+/*
+ * A non-leaf entry pointing at the table at @table_pa, all access allowed
+ * (permissions are decided at the leaves).
+ */
 u64 vtx_ept_table_entry(u64 table_pa);
 
 /**

@@ -36,8 +36,10 @@
 /**
  * struct vtx_status - VTX_GET_STATUS: the module's state, module-wide.
  * @size:		in: sizeof(struct vtx_status) as the caller knows it;
- *			out: the size the module filled (older callers get
- *			a prefix, newer ones the rest zeroed)
+ *			out: the bytes the module wrote, the smaller of the
+ *			caller's size and its own (an older caller gets a
+ *			prefix; a newer caller's extra fields are left as
+ *			they were)
  * @api_version:	VTX_KVM_API_VERSION
  * @nr_online_cpus:	CPUs online when the call ran
  * @nr_vmxon_cpus:	CPUs that vtx put in VMX root operation (bookkeeping)

@@ -84,8 +84,10 @@ u32 vtx_adjust_controls(u64 cap, u32 required, u32 optional, u32 *out)
 	u32 must_be_one = (u32)cap;
 	u32 may_be_one = (u32)(cap >> 32);
 
-	/* A bit that must be 1 but may not be is a broken MSR (seen from
-	 * nested hypervisors): as unusable as a missing required bit. */
+	/*
+	 * A bit that must be 1 but may not be is a broken MSR (seen from
+	 * nested hypervisors): as unusable as a missing required bit.
+	 */
 	if ((required | must_be_one) & ~may_be_one)
 		return (required | must_be_one) & ~may_be_one;
 	*out = ((required | optional) & may_be_one) | must_be_one;

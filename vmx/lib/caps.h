@@ -74,8 +74,10 @@ struct vtx_vmcs_config {
  */
 u32 vtx_adjust_controls(u64 cap, u32 required, u32 optional, u32 *out);
 
-/* SDM A.7, A.8: may a CR0/CR4 hold @value in VMX operation?  0 if so,
- * else the offending bits (fixed-1 bits clear or fixed-0 bits set). */
+/*
+ * SDM A.7, A.8: may a CR0/CR4 hold @value in VMX operation?  0 if so,
+ * else the offending bits (fixed-1 bits clear or fixed-0 bits set).
+ */
 u64 vtx_cr_fixed_violations(u64 value, u64 fixed0, u64 fixed1);
 
 /* The closest value to @value that satisfies the fixed bits. */

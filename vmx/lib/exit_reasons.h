@@ -81,8 +81,10 @@
 enum vtx_exit_reason { VTX_EXIT_REASONS(VTX_DEFINE_EXIT) VTX_NR_EXIT_REASONS };
 #undef VTX_DEFINE_EXIT
 
-/* SDM 25.9.1: bits 15:0 of the exit-reason field are the basic reason;
- * bit 31 says the exit is a failed VM entry. */
+/*
+ * SDM 25.9.1: bits 15:0 of the exit-reason field are the basic reason;
+ * bit 31 says the exit is a failed VM entry.
+ */
 #define VTX_EXIT_REASON_BASIC_MASK	0xffffu
 #define VTX_EXIT_REASON_ENTRY_FAILURE	BIT(31)
 

@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run_tests.sh: vtx's selftests, kselftest style, for the test bed's PC
+# (busybox sh, as root) or a native host with VT-x.  Loads vtx, runs every
+# test program, and leaves vtx loaded.
+#
+# Each program prints its own TAP plan and results.  This script adds
+# "# selftest: NAME" and "# exit=RC" around each, and a result of its own
+# where the program's would be missing or misleading: "not ok - NAME
+# exited RC" after a crash or a short run, "ok - NAME # SKIP why" for
+# exit 4.
+#
+# Env: VTX_KO (default /vtx/vtx.ko), VTX_KMOD (default /vtx/kmod, read by
+# the kvm test), VTX_TEST_TIMEOUT (seconds per program, default 900).
+
+dir=$(cd "$(dirname "$0")" && pwd)
+ko=${VTX_KO:-/vtx/vtx.ko}
+limit=${VTX_TEST_TIMEOUT:-900}
+tmp=${TMPDIR:-/tmp}/vtx-selftest.$$
+status=0
+
+# run_test NAME CMD [ARGS...]
+run_test() {
+	name=$1
+	shift
+	echo "# selftest: $name"
+	# A hung test must not take the remaining ones with it.
+	if command -v timeout >/dev/null 2>&1; then
+		set -- timeout "$limit" "$@"
+	fi
+	# tee keeps the console live; the status comes back through a file.
+	rm -f "$tmp.rc"
+	{ "$@" 2>&1; echo $? >"$tmp.rc"; } | tee "$tmp.out"
+	rc=$(cat "$tmp.rc" 2>/dev/null)
+	rc=${rc:-255}
+	echo "# exit=$rc"
+
+	plan=$(sed -n 's/^ *1\.\.\([0-9][0-9]*\).*/\1/p' "$tmp.out" | head -n 1)
+	got=$(grep -cE '^ *(not )?ok [0-9]+' "$tmp.out")
+	bad=$(grep -cE '^ *not ok [0-9]+' "$tmp.out")
+	if [ "$rc" = 4 ]; then
+		why=$(sed -n 's/^.*# *SKIP *//p' "$tmp.out" | head -n 1)
+		echo "ok - $name # SKIP ${why:-exit 4}"
+		return
+	fi
+	[ "$rc" = 0 ] && [ "$bad" = 0 ] || status=1
+	if [ -z "$plan" ] || [ "$got" -lt "$plan" ]; then
+		if [ "$rc" = 0 ]; then
+			echo "not ok - $name printed $got of ${plan:-?} results"
+			status=1
+		else
+			echo "not ok - $name exited $rc"
+		fi
+	elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
+		# A failure no result line admits to.
+		echo "not ok - $name exited $rc"
+	fi
+}
+
+loaded() {
+	grep -q '^vtx ' /proc/modules
+}
+
+cpus=$(grep -c ^processor /proc/cpuinfo)
+echo "# vtx selftests: Linux $(uname -r), $cpus CPU(s)"
+
+echo "# selftest: load"
+if loaded; then
+	echo "# vtx is loaded already: testing that one"
+	echo "ok 1 - load: vtx (already loaded)"
+elif msg=$(insmod "$ko" 2>&1); then
+	echo "ok 1 - load: insmod $ko"
+else
+	printf '%s\n' "$msg" | sed 's/^/# /'
+	dmesg | tail -n 10 | sed 's/^/# /'
+	echo "not ok 1 - load: insmod $ko"
+	status=1
+fi
+echo "# exit=$status"
+
+run_test vtx_api_test "$dir/vtx_api_test"
+run_test vtx_status_test "$dir/vtx_status_test"
+run_test vtx_open_test "$dir/vtx_open_test"
+run_test vtx_hotplug_test "$dir/vtx_hotplug_test"
+run_test vtx_load_test.sh sh "$dir/vtx_load_test.sh"
+run_test vtx_kvm_coexist_test.sh sh "$dir/vtx_kvm_coexist_test.sh"
+run_test "vtx_status_test (after all)" "$dir/vtx_status_test"
+
+if ! loaded; then
+	echo "# vtx was not loaded at the end: loading it again"
+	insmod "$ko" 2>&1 | sed 's/^/# /'
+fi
+rm -f "$tmp.out" "$tmp.rc"
+exit $status
