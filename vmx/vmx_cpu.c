@@ -238,7 +238,7 @@ static int vtx_cpu_enter_vmx(unsigned int cpu, struct vtx_cpu *vc)
 /* CPUHP_AP_ONLINE_DYN startup: runs on @cpu itself, in process context. */
 static int vtx_cpu_online(unsigned int cpu)
 {
-	struct vtx_cpu *vc = this_cpu_ptr(&vtx_cpu);
+	struct vtx_cpu *vc = per_cpu_ptr(&vtx_cpu, cpu);
 	struct vtx_vmcs_config cfg;
 	const char *missing;
 	struct page *region;
@@ -275,7 +275,7 @@ static int vtx_cpu_online(unsigned int cpu)
 /* CPUHP_AP_ONLINE_DYN teardown: @cpu goes offline, or vtx unloads. */
 static int vtx_cpu_offline(unsigned int cpu)
 {
-	struct vtx_cpu *vc = this_cpu_ptr(&vtx_cpu);
+	struct vtx_cpu *vc = per_cpu_ptr(&vtx_cpu, cpu);
 
 	vtx_cpu_vmxoff(vc);
 	if (vc->vmxon_region) {
@@ -300,6 +300,7 @@ static int vtx_reboot_notify(struct notifier_block *nb, unsigned long code,
 {
 	WRITE_ONCE(vtx_vmx_going_down, true);
 	on_each_cpu(vtx_cpu_vmxoff_ipi, NULL, 1);
+	pr_info("left VMX operation on every CPU: the machine goes down\n");
 	return NOTIFY_OK;
 }
 
