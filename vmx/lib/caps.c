@@ -155,13 +155,14 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 	},
 	/*
 	 * The host is 64-bit; EFER is switched by the CPU on entry and
-	 * exit so that guests can own LME/LMA/NXE.
+	 * exit so that guests can own LME/LMA/NXE.  Interrupts are not
+	 * acknowledged on exit: they stay pending and reach the host's own
+	 * handlers as soon as vtx enables interrupts again.
 	 */
 	[VTX_WORD_EXIT] = {
 		.required = VTX_EXIT_HOST_ADDR_SPACE_SIZE |
 			    VTX_EXIT_SAVE_EFER | VTX_EXIT_LOAD_EFER,
-		.optional = VTX_EXIT_ACK_INTR_ON_EXIT | VTX_EXIT_SAVE_PAT |
-			    VTX_EXIT_LOAD_PAT,
+		.optional = VTX_EXIT_SAVE_PAT | VTX_EXIT_LOAD_PAT,
 	},
 	[VTX_WORD_ENTRY] = {
 		.required = VTX_ENTRY_LOAD_EFER,
