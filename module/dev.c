@@ -83,6 +83,10 @@ static long vtx_dev_ioctl(struct file *file, unsigned int ioctl,
 		return vtx_check_extension((long)arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : VTX_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case KVM_CREATE_VM:
+		return vtx_vm_create(arg);
+	case KVM_GET_SUPPORTED_CPUID:
+		return vtx_get_supported_cpuid((struct kvm_cpuid2 __user *)arg);
 	case VTX_GET_STATUS:
 		return vtx_ioctl_get_status((struct vtx_status __user *)arg);
 	default:

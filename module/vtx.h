@@ -7,6 +7,11 @@
 #define _VTX_MODULE_H
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <uapi/vtx.h>
+#include "../ept/ept.h"
+#include "../vmx/vcpu.h"
 
 /* Module-wide counts of what user space holds, for VTX_GET_STATUS. */
 struct vtx_counters {
@@ -16,6 +21,42 @@ struct vtx_counters {
 };
 
 extern struct vtx_counters vtx_counters;
+
+struct vtx_memslot {
+	bool used;
+	u32 flags;
+	u64 gpa, uaddr;
+	unsigned long npages;
+	struct page **pages;		/* pinned */
+};
+
+struct vtx_vcpu;
+
+struct vtx_vm {
+	struct kref ref;		/* the VM fd and each vCPU */
+	struct mutex lock;		/* slots and vCPU creation */
+	struct vtx_memslot slots[VTX_MAX_SLOTS];
+	struct vtx_ept ept;
+	bool ept_2m;
+	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
+	struct mm_struct *mm;
+};
+
+struct vtx_vcpu {
+	struct vtx_vm *vm;
+	unsigned int id;
+	struct mutex mutex;		/* one ioctl at a time */
+	/* What mmap of the vCPU fd shows: kvm_run, then the I/O data page. */
+	struct page *pages[VTX_VCPU_MMAP_PAGES];
+	struct kvm_cpuid_entry2 *cpuid;
+	struct vtx_vmx_vcpu vmx;
+};
+
+int vtx_vm_create(unsigned long type);
+void vtx_vm_put(struct vtx_vm *vm);
+int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len);
+int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
+long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 
 int vtx_dev_register(void);
 void vtx_dev_unregister(void);

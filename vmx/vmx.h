@@ -22,7 +22,8 @@ const struct vtx_vmcs_config *vtx_vmx_config(void);
 /* CPUs in vtx's VMX operation, by bookkeeping and by asking each CPU. */
 void vtx_vmx_query_cpus(struct cpumask *vmxon, struct cpumask *probed);
 
-/* VMXON regions (and, later, VMCS pages) that vtx holds now. */
+/* VMXON regions and VMCS pages that vtx holds now. */
 long vtx_vmx_nr_vmcs_pages(void);
+void vtx_vmx_account_vmcs(long pages);
 
 #endif /* _VTX_VMX_H */

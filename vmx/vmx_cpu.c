@@ -31,6 +31,7 @@
 
 #include "vmx.h"
 #include "vmx_ops.h"
+#include "vcpu.h"
 
 /* Per-CPU state, so that teardown is safe from any point of bring-up. */
 enum vtx_cpu_state {
@@ -59,6 +60,11 @@ const struct vtx_vmcs_config *vtx_vmx_config(void)
 long vtx_vmx_nr_vmcs_pages(void)
 {
 	return atomic_long_read(&vtx_vmcs_pages);
+}
+
+void vtx_vmx_account_vmcs(long pages)
+{
+	atomic_long_add(pages, &vtx_vmcs_pages);
 }
 
 /* SDM Appendix A: read the capability MSRs that exist on this CPU. */
@@ -202,6 +208,8 @@ static void vtx_cpu_vmxoff(struct vtx_cpu *vc)
 
 	local_irq_save(flags);
 	if (vc->state == VTX_CPU_VMXON) {
+		/* SDM 24.11: VMCLEAR every active VMCS before VMXOFF. */
+		vtx_vmx_clear_cpu_vmcss();
 		vtx_vmxoff();
 		intel_pt_handle_vmx(0);
 		cr4_clear_bits(X86_CR4_VMXE);
@@ -401,6 +409,9 @@ int vtx_vmx_init(const struct vtx_vmx_options *opt)
 		return r;
 	}
 
+	r = vtx_vmx_vcpu_init_global();
+	if (r)
+		return r;
 	register_reboot_notifier(&vtx_reboot_nb);
 	atomic_notifier_chain_register(&panic_notifier_list, &vtx_panic_nb);
 	vtx_register_syscore();
@@ -413,6 +424,7 @@ int vtx_vmx_init(const struct vtx_vmx_options *opt)
 		atomic_notifier_chain_unregister(&panic_notifier_list,
 						 &vtx_panic_nb);
 		unregister_reboot_notifier(&vtx_reboot_nb);
+		vtx_vmx_vcpu_exit_global();
 		return r;
 	}
 	vtx_cpuhp_state = r;
@@ -430,4 +442,5 @@ void vtx_vmx_exit(void)
 	vtx_unregister_syscore();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &vtx_panic_nb);
 	unregister_reboot_notifier(&vtx_reboot_nb);
+	vtx_vmx_vcpu_exit_global();
 }

@@ -70,4 +70,80 @@ ud:
 	return false;
 }
 
+
+/* SDM 31.3 VMCLEAR: flush a VMCS to memory and make it inactive. */
+static __always_inline int vtx_vmclear(u64 vmcs_pa)
+{
+	asm goto("1: vmclear %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [pa] "m"(vmcs_pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+/* SDM 31.3 VMPTRLD: make a VMCS current (and active) on this CPU. */
+static __always_inline int vtx_vmptrld(u64 vmcs_pa)
+{
+	asm goto("1: vmptrld %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [pa] "m"(vmcs_pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+/*
+ * SDM 31.3 VMREAD of the current VMCS.  vtx reads only fields of its own
+ * table with a VMCS loaded, so a failure is a vtx bug: it reads as 0
+ * rather than oopsing (the exception table), like KVM's.
+ */
+static __always_inline unsigned long vtx_vmread(unsigned long field)
+{
+	unsigned long value = 0;
+
+	asm volatile("1: vmread %[field], %[value]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [value] "+r"(value) : [field] "r"(field) : "cc");
+	return value;
+}
+
+void vtx_vmwrite_failed(unsigned long field, unsigned long value);
+
+/* SDM 31.3 VMWRITE to the current VMCS; failures are reported, rate-limited. */
+static __always_inline void vtx_vmwrite(unsigned long field,
+					unsigned long value)
+{
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [field] "r"(field), [value] "rm"(value) : "cc" : fail);
+	return;
+fail:
+	vtx_vmwrite_failed(field, value);
+}
+
+/* SDM 31.3 INVEPT: 1 = single-context (@eptp), 2 = all-context. */
+#define VTX_INVEPT_SINGLE	1
+#define VTX_INVEPT_ALL		2
+
+static __always_inline int vtx_invept(unsigned long type, u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { eptp, 0 };
+
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
+		 : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
 #endif /* _VTX_VMX_OPS_H */

@@ -27,6 +27,10 @@
  */
 #define VTX_VCPU_MMAP_PAGES	2
 
+/* Limits, as KVM_CHECK_EXTENSION reports them. */
+#define VTX_MAX_SLOTS		32
+#define VTX_MAX_VCPUS		64
+
 /* vtx-only ioctls: type 0xE5, unused by <linux/kvm.h> and the kernel uapi. */
 #define VTXIO			0xE5
 

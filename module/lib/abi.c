@@ -4,19 +4,28 @@
  */
 #include <linux/kvm.h>
 #include "abi.h"
+#include "../../include/uapi/vtx.h"
 
 /*
  * The KVM capabilities vtx implements, with the value KVM_CHECK_EXTENSION
  * returns for each.  A program probes these before it relies on a feature,
  * so an entry here is a promise: add one only with the feature and its
- * test.  The system-fd ioctls (API version, vCPU mmap size) need no
- * capability; VMs and vCPUs are not served yet, so no VM capability is.
+ * test.  Not here: in-kernel irqchips, coalesced MMIO, dirty logging.
  */
 static const struct {
 	long cap;
 	int value;
 } vtx_capabilities[] = {
-	/* Nothing yet: every KVM_CAP_* answers 0. */
+	{ KVM_CAP_USER_MEMORY,		1 },
+	{ KVM_CAP_SET_TSS_ADDR,		1 },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, 1 },
+	{ KVM_CAP_EXT_CPUID,		1 },
+	{ KVM_CAP_IMMEDIATE_EXIT,	1 },
+	{ KVM_CAP_READONLY_MEM,		1 },
+	{ KVM_CAP_NR_MEMSLOTS,		VTX_MAX_SLOTS },
+	{ KVM_CAP_NR_VCPUS,		VTX_MAX_VCPUS },
+	{ KVM_CAP_MAX_VCPUS,		VTX_MAX_VCPUS },
+	{ KVM_CAP_MAX_VCPU_ID,		VTX_MAX_VCPUS },
 };
 
 int vtx_check_extension(long cap)
@@ -35,5 +44,19 @@ int vtx_status_copy_size(u32 user_size, u32 kernel_size, u32 *copy)
 	if (user_size < 2 * sizeof(u32))
 		return -EINVAL;
 	*copy = user_size < kernel_size ? user_size : kernel_size;
+	return 0;
+}
+
+int vtx_check_memory_region(u32 slot, u32 flags, u64 gpa, u64 size, u64 uaddr,
+			    u64 page_size, u32 nr_slots)
+{
+	if ((slot >> 16) || (slot & 0xffff) >= nr_slots)
+		return -EINVAL;
+	if (flags & ~(u32)KVM_MEM_READONLY)
+		return -EINVAL;
+	if ((gpa | size | uaddr) & (page_size - 1))
+		return -EINVAL;
+	if (gpa + size < gpa || uaddr + size < uaddr || gpa + size > (1ULL << 52))
+		return -EINVAL;
 	return 0;
 }

@@ -28,4 +28,18 @@ int vtx_check_extension(long cap);
  */
 int vtx_status_copy_size(u32 user_size, u32 kernel_size, u32 *copy);
 
+/**
+ * vtx_check_memory_region() - KVM_SET_USER_MEMORY_REGION argument rules
+ * @slot:	as passed: address space in bits 31:16 (vtx has one), slot id
+ * @flags:	KVM_MEM_* (vtx knows KVM_MEM_READONLY)
+ * @gpa, @size, @uaddr: page-aligned, @gpa + @size not wrapping, @gpa
+ *		below 2^52 (EPT's reach); @size 0 means delete
+ * @page_size:	the host's
+ * @nr_slots:	slots per VM
+ *
+ * Return: 0 or -EINVAL, as KVM answers the same arguments.
+ */
+int vtx_check_memory_region(u32 slot, u32 flags, u64 gpa, u64 size, u64 uaddr,
+			    u64 page_size, u32 nr_slots);
+
 #endif /* _VTX_MODULE_ABI_H */

@@ -124,15 +124,19 @@ static void test_config_bochs(void)
 		 "config: pin-based controls");
 	CHECK_EQ(cfg.ctl[VTX_WORD_PROC], 0x04006172 | VTX_PROC_HLT_EXITING |
 		 VTX_PROC_USE_IO_BITMAPS | VTX_PROC_USE_MSR_BITMAPS |
-		 VTX_PROC_SECONDARY_CONTROLS,
+		 VTX_PROC_SECONDARY_CONTROLS | VTX_PROC_CR8_LOAD_EXITING |
+		 VTX_PROC_CR8_STORE_EXITING | VTX_PROC_MOV_DR_EXITING |
+		 VTX_PROC_RDPMC_EXITING | VTX_PROC_MWAIT_EXITING |
+		 VTX_PROC_MONITOR_EXITING,
 		 "config: primary controls from the TRUE MSR");
 	CHECK(!(cfg.ctl[VTX_WORD_PROC] & VTX_PROC_CR3_LOAD_EXITING),
 	      "config: TRUE controls let CR3-load exiting be 0");
 	CHECK(!(cfg.ctl[VTX_WORD_PROC] & VTX_PROC_INTR_WINDOW_EXITING),
 	      "config: toggled interrupt-window exiting starts clear");
 	CHECK_EQ(cfg.ctl[VTX_WORD_PROC2], VTX_PROC2_ENABLE_EPT |
-		 VTX_PROC2_UNRESTRICTED_GUEST | VTX_PROC2_ENABLE_VPID,
-		 "config: secondary controls: EPT, unrestricted, VPID");
+		 VTX_PROC2_UNRESTRICTED_GUEST | VTX_PROC2_ENABLE_VPID |
+		 VTX_PROC2_WBINVD_EXITING,
+		 "config: secondary controls: EPT, unrestricted, VPID, WBINVD");
 	CHECK(!(cfg.ctl[VTX_WORD_ENTRY] & VTX_ENTRY_IA32E_MODE_GUEST),
 	      "config: IA-32e mode guest starts clear");
 	CHECK(cfg.ctl[VTX_WORD_ENTRY] & VTX_ENTRY_LOAD_EFER,

@@ -135,12 +135,19 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 	 * HLT ends a run (KVM_EXIT_HLT); port I/O and MSRs are filtered
 	 * through bitmaps; EPT and unrestricted guest live in the
 	 * secondary word.  Interrupt-window exiting is how an interrupt
-	 * waits for the guest to accept it.
+	 * waits for the guest to accept it.  The rest keep the guest off
+	 * host hardware it could otherwise reach: the APIC's TPR through
+	 * CR8, the debug registers, the performance counters, MONITOR and
+	 * MWAIT (which would idle the host CPU).
 	 */
 	[VTX_WORD_PROC] = {
 		.required = VTX_PROC_HLT_EXITING | VTX_PROC_USE_IO_BITMAPS |
 			    VTX_PROC_USE_MSR_BITMAPS |
-			    VTX_PROC_SECONDARY_CONTROLS,
+			    VTX_PROC_SECONDARY_CONTROLS |
+			    VTX_PROC_CR8_LOAD_EXITING |
+			    VTX_PROC_CR8_STORE_EXITING |
+			    VTX_PROC_MOV_DR_EXITING | VTX_PROC_RDPMC_EXITING |
+			    VTX_PROC_MWAIT_EXITING | VTX_PROC_MONITOR_EXITING,
 		.toggled = VTX_PROC_INTR_WINDOW_EXITING,
 	},
 	/*
@@ -151,7 +158,7 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 	[VTX_WORD_PROC2] = {
 		.required = VTX_PROC2_ENABLE_EPT |
 			    VTX_PROC2_UNRESTRICTED_GUEST,
-		.optional = VTX_PROC2_ENABLE_VPID,
+		.optional = VTX_PROC2_ENABLE_VPID | VTX_PROC2_WBINVD_EXITING,
 	},
 	/*
 	 * The host is 64-bit; EFER is switched by the CPU on entry and
@@ -161,11 +168,13 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 	 */
 	[VTX_WORD_EXIT] = {
 		.required = VTX_EXIT_HOST_ADDR_SPACE_SIZE |
-			    VTX_EXIT_SAVE_EFER | VTX_EXIT_LOAD_EFER,
+			    VTX_EXIT_SAVE_EFER | VTX_EXIT_LOAD_EFER |
+			    VTX_EXIT_SAVE_DEBUG_CONTROLS,
 		.optional = VTX_EXIT_SAVE_PAT | VTX_EXIT_LOAD_PAT,
 	},
 	[VTX_WORD_ENTRY] = {
-		.required = VTX_ENTRY_LOAD_EFER,
+		/* DR7 and DEBUGCTL are the guest's own while it runs. */
+		.required = VTX_ENTRY_LOAD_EFER | VTX_ENTRY_LOAD_DEBUG_CONTROLS,
 		.optional = VTX_ENTRY_LOAD_PAT,
 		.toggled = VTX_ENTRY_IA32E_MODE_GUEST,
 	},

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ept/: the EPT tables of one VM.  Built, edited, flushed and freed here
+ * and nowhere else; the entry encoding is in lib/ept.h.
+ */
+#ifndef _VTX_EPT_KERNEL_H
+#define _VTX_EPT_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include "lib/ept.h"
+
+struct vtx_ept {
+	u64 *root;		/* the PML4, one page */
+	u64 eptp;		/* what the VMCS's EPT pointer holds */
+	u64 caps;		/* IA32_VMX_EPT_VPID_CAP, for the checks */
+	long nr_table_pages;	/* PML4 included */
+};
+
+int vtx_ept_init(struct vtx_ept *ept, u64 caps);
+void vtx_ept_destroy(struct vtx_ept *ept);
+
+/**
+ * vtx_ept_map() - map one page of @size bytes (4 KiB or 2 MiB)
+ * @gpa, @hpa:	aligned to @size
+ * @perms:	VTX_EPT_READ/WRITE/EXEC
+ *
+ * Tables on the way are allocated as needed.  The caller flushes.
+ * Return: 0, -ENOMEM, -EINVAL (bad alignment or permissions), or -EEXIST
+ * when something is already mapped there.
+ */
+int vtx_ept_map(struct vtx_ept *ept, u64 gpa, u64 hpa, u64 size, u64 perms);
+
+/* Unmap every leaf in [@gpa, @gpa + @size); tables stay for reuse. */
+void vtx_ept_unmap(struct vtx_ept *ept, u64 gpa, u64 size);
+
+/* Invalidate the CPU's EPT-derived translations of this tree (INVEPT). */
+void vtx_ept_flush(struct vtx_ept *ept);
+
+/* Look @gpa up: its leaf entry, or 0 if unmapped. */
+u64 vtx_ept_lookup(struct vtx_ept *ept, u64 gpa, int *level);
+
+#endif /* _VTX_EPT_KERNEL_H */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU fds: KVM_RUN, the registers, CPUID, and the mmap of struct kvm_run
+ * (page 0) and the port-I/O data page (page 1).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "vtx.h"
+
+/* As many CPUID entries as KVM takes (its KVM_MAX_CPUID_ENTRIES). */
+#define VTX_MAX_CPUID_ENTRIES	256
+
+static int vtx_vcpu_read_guest(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
+			       unsigned int len)
+{
+	struct vtx_vcpu *vcpu = container_of(v, struct vtx_vcpu, vmx);
+
+	return vtx_vm_read_guest(vcpu->vm, gpa, buf, len);
+}
+
+/* KVM_SET_CPUID2: the table the guest's CPUID answers from. */
+static long vtx_vcpu_set_cpuid(struct vtx_vcpu *vcpu,
+			       struct kvm_cpuid2 __user *uc)
+{
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 c;
+
+	if (copy_from_user(&c, uc, sizeof(c)))
+		return -EFAULT;
+	if (c.nent > VTX_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	e = vmemdup_user(uc->entries, array_size(c.nent, sizeof(*e)));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->vmx.cpuid = e;
+	vcpu->vmx.cpuid_nent = c.nent;
+	return 0;
+}
+
+static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct vtx_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+
+	switch (ioctl) {
+	case KVM_RUN:
+		r = arg ? -EINVAL : vtx_vmx_vcpu_run(&vcpu->vmx);
+		break;
+	case KVM_GET_REGS: {
+		struct kvm_regs regs;
+
+		vtx_vmx_get_regs(&vcpu->vmx, &regs);
+		r = copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs regs;
+
+		r = copy_from_user(&regs, argp, sizeof(regs)) ? -EFAULT :
+		    vtx_vmx_set_regs(&vcpu->vmx, &regs);
+		break;
+	}
+	case KVM_GET_SREGS: {
+		struct kvm_sregs sregs;
+
+		vtx_vmx_get_sregs(&vcpu->vmx, &sregs);
+		r = copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_SREGS: {
+		struct kvm_sregs sregs;
+
+		r = copy_from_user(&sregs, argp, sizeof(sregs)) ? -EFAULT :
+		    vtx_vmx_set_sregs(&vcpu->vmx, &sregs);
+		break;
+	}
+	case KVM_SET_CPUID2:
+		r = vtx_vcpu_set_cpuid(vcpu, argp);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static vm_fault_t vtx_vcpu_fault(struct vm_fault *vmf)
+{
+	struct vtx_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff >= VTX_VCPU_MMAP_PAGES)
+		return VM_FAULT_SIGBUS;
+	vmf->page = vcpu->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct vtx_vcpu_vm_ops = {
+	.fault = vtx_vcpu_fault,
+};
+
+static int vtx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vtx_vcpu_vm_ops;
+	return 0;
+}
+
+static void vtx_vcpu_free(struct vtx_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < VTX_VCPU_MMAP_PAGES; i++)
+		if (vcpu->pages[i])
+			__free_page(vcpu->pages[i]);
+	kvfree(vcpu->cpuid);
+	kfree(vcpu);
+}
+
+static int vtx_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct vtx_vcpu *vcpu = file->private_data;
+	struct vtx_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	mutex_unlock(&vm->lock);
+	vtx_vmx_vcpu_destroy(&vcpu->vmx);
+	vtx_vcpu_free(vcpu);
+	atomic_long_dec(&vtx_counters.vcpus);
+	vtx_vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations vtx_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vtx_vcpu_release,
+	.unlocked_ioctl	= vtx_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vtx_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
+{
+	struct vtx_vcpu *vcpu;
+	int fd, r, i;
+
+	if (id >= VTX_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	for (i = 0; i < VTX_VCPU_MMAP_PAGES; i++) {
+		vcpu->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!vcpu->pages[i]) {
+			vtx_vcpu_free(vcpu);
+			return -ENOMEM;
+		}
+	}
+	vcpu->vmx.run = page_address(vcpu->pages[0]);
+	vcpu->vmx.pio_data = page_address(vcpu->pages[1]);
+	vcpu->vmx.read_guest = vtx_vcpu_read_guest;
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		r = -EEXIST;
+		goto fail;
+	}
+	/* VPID 0: no tags yet, every entry and exit flushes the TLB. */
+	r = vtx_vmx_vcpu_create(&vcpu->vmx, vm->ept.eptp, 0);
+	if (r)
+		goto fail;
+	kref_get(&vm->ref);
+	atomic_long_inc(&vtx_counters.vcpus);
+	fd = anon_inode_getfd("vtx-vcpu", &vtx_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		mutex_unlock(&vm->lock);
+		/* The release path is not taken without a file: undo here. */
+		vtx_vmx_vcpu_destroy(&vcpu->vmx);
+		atomic_long_dec(&vtx_counters.vcpus);
+		vtx_vcpu_free(vcpu);
+		vtx_vm_put(vm);
+		return fd;
+	}
+	vm->vcpus[id] = vcpu;
+	mutex_unlock(&vm->lock);
+	return fd;
+fail:
+	mutex_unlock(&vm->lock);
+	vtx_vcpu_free(vcpu);
+	return r;
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID: the host's leaves that vtx passes through,
+ * with VMX and SMX hidden and the hypervisor bit set.
+ */
+long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc)
+{
+	static const u32 leaves[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 7, 0 }, { 0xd, 0 }, { 0xd, 1 },
+		{ 0x80000000, 0 }, { 0x80000001, 0 }, { 0x80000008, 0 },
+	};
+	struct kvm_cpuid_entry2 e[ARRAY_SIZE(leaves)];
+	struct kvm_cpuid2 c;
+	unsigned int i;
+
+	if (copy_from_user(&c, uc, sizeof(c)))
+		return -EFAULT;
+	if (c.nent < ARRAY_SIZE(leaves))
+		return -E2BIG;
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
+		e[i].function = leaves[i][0];
+		e[i].index = leaves[i][1];
+		if (e[i].function == 7 || e[i].function == 0xd)
+			e[i].flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+		cpuid_count(e[i].function, e[i].index, &e[i].eax, &e[i].ebx,
+			    &e[i].ecx, &e[i].edx);
+		if (e[i].function == 1) {
+			e[i].ecx &= ~(BIT(5) | BIT(6));
+			e[i].ecx |= BIT(31);
+		}
+	}
+	c.nent = ARRAY_SIZE(leaves);
+	if (copy_to_user(uc, &c, sizeof(c)) ||
+	    copy_to_user(uc->entries, e, sizeof(e)))
+		return -EFAULT;
+	return 0;
+}

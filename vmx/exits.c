@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exits: one handler per basic exit reason, dispatched from one table.
+ * A handler returns 1 to resume the guest, 0 to go to user space with
+ * kvm_run filled in.  Exactly one place advances RIP: vtx_skip().
+ * Exit qualifications are in SDM 28.2.1 (Tables 28-1 to 28-7).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+#include <linux/nospec.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+
+#include "vmx.h"
+#include "exits.h"
+#include "vmx_ops.h"
+#include "lib/vmcs_fields.h"
+#include "lib/walk.h"
+
+/* Advance past the instruction that exited (SDM 28.2.4), and drop the
+ * STI / MOV-SS blocking it may have left (SDM 25.4.2). */
+static void vtx_skip(struct vtx_vmx_vcpu *v, unsigned int len)
+{
+	u32 intr = vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO);
+
+	vtx_vmwrite(VTX_GUEST_RIP, vtx_vmread(VTX_GUEST_RIP) + len);
+	if (intr & 3)
+		vtx_vmwrite(VTX_GUEST_INTERRUPTIBILITY_INFO, intr & ~3u);
+}
+
+static unsigned int vtx_insn_len(void)
+{
+	return vtx_vmread(VTX_VM_EXIT_INSTRUCTION_LEN);
+}
+
+static int vtx_skip_insn(struct vtx_vmx_vcpu *v)
+{
+	vtx_skip(v, vtx_insn_len());
+	return 1;
+}
+
+/* SDM 26.6 (event injection): a hardware exception on the next entry. */
+static int vtx_inject(struct vtx_vmx_vcpu *v, u8 vector, bool has_error,
+		      u32 error)
+{
+	u32 info = vector | (3u << 8) | (1u << 31);
+
+	if (has_error) {
+		info |= 1u << 11;
+		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, info);
+	return 1;
+}
+
+static int vtx_inject_ud(struct vtx_vmx_vcpu *v)
+{
+	return vtx_inject(v, UD_VECTOR, false, 0);
+}
+
+static int vtx_inject_gp(struct vtx_vmx_vcpu *v)
+{
+	return vtx_inject(v, GP_VECTOR, true, 0);
+}
+
+/* A GPR by its ModRM number; RSP lives in the VMCS. */
+static u64 vtx_gpr(struct vtx_vmx_vcpu *v, unsigned int reg)
+{
+	return reg == VTX_REG_RSP ? vtx_vmread(VTX_GUEST_RSP) : v->regs[reg];
+}
+
+static void vtx_set_gpr(struct vtx_vmx_vcpu *v, unsigned int reg, u64 val)
+{
+	if (reg == VTX_REG_RSP)
+		vtx_vmwrite(VTX_GUEST_RSP, val);
+	else
+		v->regs[reg] = val;
+}
+
+static bool vtx_long_mode(void)
+{
+	return vtx_vmread(VTX_GUEST_IA32_EFER) & EFER_LMA;
+}
+
+static int vtx_internal_error(struct vtx_vmx_vcpu *v, u32 suberror)
+{
+	struct kvm_run *run = v->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 3;
+	run->internal.data[0] = v->exit_reason;
+	run->internal.data[1] = v->exit_qual;
+	run->internal.data[2] = smp_processor_id();
+	return 0;
+}
+
+/* Exit reasons vtx does not expect are reported, never ignored. */
+static int vtx_handle_unexpected(struct vtx_vmx_vcpu *v)
+{
+	pr_info_ratelimited("unexpected VM exit %u (%s), qualification 0x%lx\n",
+			    v->exit_reason,
+			    vtx_exit_reason_name(v->exit_reason & 0xffff) ?: "?",
+			    v->exit_qual);
+	return vtx_internal_error(v, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+/* SDM 28.2.2: NMIs were delivered right after the exit; #MC is re-raised. */
+static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
+{
+	u32 info = vtx_vmread(VTX_VM_EXIT_INTR_INFO);
+
+	if (vtx_exit_is_nmi(info))
+		return 1;
+	if ((info & 0xff) == MC_VECTOR) {
+		asm volatile("int $0x12");
+		return 1;
+	}
+	return vtx_handle_unexpected(v);
+}
+
+/* The interrupt is still pending: the host took it when vtx enabled
+ * interrupts after the exit (no acknowledge-on-exit). */
+static int vtx_handle_external_interrupt(struct vtx_vmx_vcpu *v)
+{
+	return 1;
+}
+
+static int vtx_handle_triple_fault(struct vtx_vmx_vcpu *v)
+{
+	v->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/* SDM 28.1.2: HLT ends the run; RIP is already past it, as in KVM. */
+static int vtx_handle_hlt(struct vtx_vmx_vcpu *v)
+{
+	vtx_skip(v, vtx_insn_len());
+	v->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
+						     u32 leaf, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < v->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &v->cpuid[i];
+
+		if (e->function == leaf &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/* CPUID always exits (SDM 26.1.2): answer from the table user space set
+ * with KVM_SET_CPUID2, else from the host with VMX hidden. */
+static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
+{
+	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
+	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
+	const struct kvm_cpuid_entry2 *e;
+
+	if (v->cpuid) {
+		e = vtx_find_cpuid(v, leaf, index);
+		if (e) {
+			eax = e->eax;
+			ebx = e->ebx;
+			ecx = e->ecx;
+			edx = e->edx;
+		}
+	} else {
+		cpuid_count(leaf, index, &eax, &ebx, &ecx, &edx);
+		if (leaf == 1) {
+			ecx &= ~(BIT(5) | BIT(6));	/* VMX, SMX */
+			ecx |= BIT(31);			/* hypervisor */
+			if (!vtx_xsave_enabled())	/* XSAVE, OSXSAVE, AVX */
+				ecx &= ~(BIT(26) | BIT(27) | BIT(28));
+		}
+	}
+	v->regs[VTX_REG_RAX] = eax;
+	v->regs[VTX_REG_RBX] = ebx;
+	v->regs[VTX_REG_RCX] = ecx;
+	v->regs[VTX_REG_RDX] = edx;
+	return vtx_skip_insn(v);
+}
+
+/* SDM 28.2.1 Table 28-5: I/O instruction. */
+static int vtx_handle_io(struct vtx_vmx_vcpu *v)
+{
+	unsigned long q = v->exit_qual;
+	unsigned int size = (q & 7) + 1;
+	bool in = q & 8;
+	struct kvm_run *run = v->run;
+
+	/* String I/O needs the guest's address translation: not yet. */
+	if (q & 16)
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = q >> 16;
+	run->io.count = 1;
+	run->io.data_offset = PAGE_SIZE;
+	if (!in)
+		memcpy(v->pio_data, &v->regs[VTX_REG_RAX], size);
+	/* Like KVM, RIP moves past the instruction on the next KVM_RUN,
+	 * once user space has had its say. */
+	v->pio_in_pending = in;
+	v->pending_skip = vtx_insn_len();
+	return 0;
+}
+
+static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
+
+void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (v->mmio_pending)
+		vtx_complete_mmio(v);
+
+	if (v->pio_in_pending) {
+		u64 data = 0, *rax = &v->regs[VTX_REG_RAX];
+
+		memcpy(&data, v->pio_data, run->io.size);
+		switch (run->io.size) {
+		case 1:
+			*rax = (*rax & ~0xffULL) | (data & 0xff);
+			break;
+		case 2:
+			*rax = (*rax & ~0xffffULL) | (data & 0xffff);
+			break;
+		default:	/* a 32-bit destination zero-extends */
+			*rax = (u32)data;
+			break;
+		}
+		v->pio_in_pending = false;
+	}
+	vtx_skip(v, v->pending_skip);
+	v->pending_skip = 0;
+}
+
+/* Load the four PDPTEs of PAE paging (SDM Vol. 3A 4.4.1); EPT needs
+ * them in the VMCS whenever vtx, not the guest, turned paging on. */
+int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
+{
+	u64 pdpte[4] = { 0 };
+	u64 efer = vtx_vmread(VTX_GUEST_IA32_EFER);
+	int i;
+
+	if (!(v->cr0 & X86_CR0_PG) || !(v->cr4 & X86_CR4_PAE) ||
+	    (efer & EFER_LMA))
+		return 0;
+	if (v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
+			  sizeof(pdpte)))
+		return -EFAULT;
+	for (i = 0; i < 4; i++)
+		vtx_vmwrite(VTX_GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	return 0;
+}
+
+/* MOV to CR0, as the guest asked (SDM Vol. 3A 2.5: the #GP cases). */
+static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
+{
+	u64 efer = vtx_vmread(VTX_GUEST_IA32_EFER);
+
+	if (cr0 >> 32 || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
+	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+		return vtx_inject_gp(v);
+	/* Long mode needs PAE when paging goes on (SDM Vol. 3A 9.8.5). */
+	if ((cr0 & X86_CR0_PG) && !(v->cr0 & X86_CR0_PG) &&
+	    (efer & EFER_LME) && !(v->cr4 & X86_CR4_PAE))
+		return vtx_inject_gp(v);
+	vtx_vcpu_set_cr0(v, cr0);
+	if (vtx_vcpu_load_pdptrs(v))
+		return vtx_inject_gp(v);
+	return vtx_skip_insn(v);
+}
+
+static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
+{
+	if (!vtx_vcpu_cr4_valid(cr4) ||
+	    (vtx_long_mode() && !(cr4 & X86_CR4_PAE)))
+		return vtx_inject_gp(v);
+	vtx_vcpu_set_cr4(v, cr4);
+	if (vtx_vcpu_load_pdptrs(v))
+		return vtx_inject_gp(v);
+	return vtx_skip_insn(v);
+}
+
+/* SDM 28.2.1 Table 28-3: control-register accesses. */
+static int vtx_handle_cr(struct vtx_vmx_vcpu *v)
+{
+	unsigned long q = v->exit_qual;
+	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 val = vtx_gpr(v, reg);
+
+	if (!vtx_long_mode())
+		val = (u32)val;
+	switch (type) {
+	case 0:		/* MOV to CR */
+		if (cr == 0)
+			return vtx_write_cr0(v, val);
+		if (cr == 4)
+			return vtx_write_cr4(v, val);
+		if (cr == 3) {
+			vtx_vmwrite(VTX_GUEST_CR3, val);
+			return vtx_skip_insn(v);
+		}
+		if (cr == 8) {
+			if (val > 15)
+				return vtx_inject_gp(v);
+			v->cr8 = val;
+			return vtx_skip_insn(v);
+		}
+		break;
+	case 1:		/* MOV from CR */
+		if (cr == 8) {
+			vtx_set_gpr(v, reg, v->cr8);
+			return vtx_skip_insn(v);
+		}
+		if (cr == 3) {
+			vtx_set_gpr(v, reg, vtx_vmread(VTX_GUEST_CR3));
+			return vtx_skip_insn(v);
+		}
+		break;
+	case 2:		/* CLTS */
+		vtx_vcpu_set_cr0(v, v->cr0 & ~X86_CR0_TS);
+		return vtx_skip_insn(v);
+	case 3:		/* LMSW: bits 3:0, and PE cannot be cleared */
+		return vtx_write_cr0(v, (v->cr0 & ~0xeULL) |
+				     ((q >> 16) & 0xf) | (v->cr0 & 1));
+	}
+	return vtx_handle_unexpected(v);
+}
+
+/*
+ * SDM 28.2.1 Table 28-4: MOV DR.  The guest's debug registers are
+ * shadows, never loaded: the host's breakpoints stay the host's.
+ */
+static int vtx_handle_dr(struct vtx_vmx_vcpu *v)
+{
+	unsigned long q = v->exit_qual;
+	unsigned int dr = q & 7, reg = (q >> 8) & 15;
+	bool from = q & 16;
+	u64 *slot;
+
+	if (dr == 4 || dr == 5) {
+		if (v->cr4 & X86_CR4_DE)
+			return vtx_inject_ud(v);
+		dr += 2;
+	}
+	slot = dr < 4 ? &v->dr[dr] : dr == 6 ? &v->dr6 : &v->dr7;
+	if (from) {
+		vtx_set_gpr(v, reg, *slot);
+	} else {
+		u64 val = vtx_gpr(v, reg);
+
+		if (val >> 32 && dr >= 6)
+			return vtx_inject_gp(v);
+		*slot = dr == 6 ? (val | DR6_RESERVED) :
+			dr == 7 ? ((val & ~0x2000ULL) | VTX_DR7_FIXED_1) : val;
+	}
+	return vtx_skip_insn(v);
+}
+
+static bool vtx_canonical(u64 addr)
+{
+	return (u64)(((s64)addr << 16) >> 16) == addr;
+}
+
+/* The MSRs a guest reads and writes without leaving the kernel; every
+ * other MSR answers #GP (SDM Vol. 4 lists them). */
+static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
+{
+	u32 msr = v->regs[VTX_REG_RCX];
+	u64 val;
+
+	switch (msr) {
+	case MSR_EFER:
+		val = vtx_vmread(VTX_GUEST_IA32_EFER);
+		break;
+	case MSR_STAR:
+		val = v->star;
+		break;
+	case MSR_LSTAR:
+		val = v->lstar;
+		break;
+	case MSR_CSTAR:
+		val = v->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		val = v->sfmask;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		val = v->kernel_gs_base;
+		break;
+	case MSR_FS_BASE:
+		val = vtx_vmread(VTX_GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		val = vtx_vmread(VTX_GUEST_GS_BASE);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		val = vtx_vmread(VTX_GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		val = vtx_vmread(VTX_GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		val = vtx_vmread(VTX_GUEST_SYSENTER_EIP);
+		break;
+	case MSR_IA32_CR_PAT:
+		val = vtx_vmread(VTX_GUEST_IA32_PAT);
+		break;
+	case MSR_IA32_TSC:
+		val = rdtsc();
+		break;
+	case MSR_IA32_APICBASE:
+		val = v->apic_base;
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		val = MSR_IA32_MISC_ENABLE_FAST_STRING;
+		break;
+	default:
+		return vtx_inject_gp(v);
+	}
+	v->regs[VTX_REG_RAX] = (u32)val;
+	v->regs[VTX_REG_RDX] = val >> 32;
+	return vtx_skip_insn(v);
+}
+
+static bool vtx_pat_valid(u64 pat)
+{
+	int i;
+
+	/* Memory types 2 and 3 are reserved, 8 and up do not exist. */
+	for (i = 0; i < 8; i++, pat >>= 8)
+		if ((pat & 0xff) > 7 || (pat & 0xff) == 2 || (pat & 0xff) == 3)
+			return false;
+	return true;
+}
+
+static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
+{
+	u32 msr = v->regs[VTX_REG_RCX];
+	u64 val = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
+
+	switch (msr) {
+	case MSR_EFER:
+		/* LME cannot change while paging is on; LMA is the CPU's. */
+		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
+		    ((v->cr0 & X86_CR0_PG) &&
+		     ((val ^ vtx_vmread(VTX_GUEST_IA32_EFER)) & EFER_LME)))
+			return vtx_inject_gp(v);
+		vtx_vmwrite(VTX_GUEST_IA32_EFER, val);
+		vtx_vcpu_set_cr0(v, v->cr0);	/* recomputes LMA */
+		break;
+	case MSR_STAR:
+		v->star = val;
+		break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!vtx_canonical(val))
+			return vtx_inject_gp(v);
+		if (msr == MSR_LSTAR)
+			v->lstar = val;
+		else if (msr == MSR_CSTAR)
+			v->cstar = val;
+		else if (msr == MSR_KERNEL_GS_BASE)
+			v->kernel_gs_base = val;
+		else if (msr == MSR_FS_BASE)
+			vtx_vmwrite(VTX_GUEST_FS_BASE, val);
+		else if (msr == MSR_GS_BASE)
+			vtx_vmwrite(VTX_GUEST_GS_BASE, val);
+		else if (msr == MSR_IA32_SYSENTER_ESP)
+			vtx_vmwrite(VTX_GUEST_SYSENTER_ESP, val);
+		else
+			vtx_vmwrite(VTX_GUEST_SYSENTER_EIP, val);
+		break;
+	case MSR_SYSCALL_MASK:
+		v->sfmask = (u32)val;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		vtx_vmwrite(VTX_GUEST_SYSENTER_CS, (u32)val);
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!vtx_pat_valid(val))
+			return vtx_inject_gp(v);
+		vtx_vmwrite(VTX_GUEST_IA32_PAT, val);
+		break;
+	case MSR_IA32_APICBASE:
+		v->apic_base = val;
+		break;
+	default:
+		return vtx_inject_gp(v);
+	}
+	return vtx_skip_insn(v);
+}
+
+static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct vtx_vmx_vcpu *v = ctx;
+
+	return v->read_guest(v, gpa, buf, len);
+}
+
+/* 16, 32 or 64: how the guest's code segment decodes (SDM Vol. 3A 5.2.1). */
+static unsigned int vtx_code_bits(void)
+{
+	u32 ar = vtx_vmread(VTX_GUEST_CS_AR_BYTES);
+
+	if (vtx_long_mode() && (ar & (1u << 13)))
+		return 64;
+	return (ar & (1u << 14)) ? 32 : 16;
+}
+
+/* Read the bytes at CS:RIP through the guest's own page tables. */
+static int vtx_fetch_insn(struct vtx_vmx_vcpu *v, unsigned int bits, u8 *buf,
+			  unsigned int *got)
+{
+	struct vtx_paging p = {
+		.cr0 = v->cr0, .cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.cr4 = v->cr4, .efer = vtx_vmread(VTX_GUEST_IA32_EFER),
+	};
+	u64 rip = vtx_vmread(VTX_GUEST_RIP);
+	u64 la = bits == 64 ? rip : vtx_vmread(VTX_GUEST_CS_BASE) +
+		 (bits == 16 ? (u16)rip : (u32)rip);
+
+	*got = 0;
+	while (*got < VTX_INSN_MAX_LEN) {
+		unsigned int n = min_t(unsigned int, VTX_INSN_MAX_LEN - *got,
+				       PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+		u64 gpa;
+
+		if (vtx_guest_translate(&p, la, vtx_read_gpa, v, &gpa) ||
+		    v->read_guest(v, gpa, buf + *got, n))
+			break;
+		*got += n;
+		la += n;
+	}
+	return *got ? 0 : -EFAULT;
+}
+
+/*
+ * SDM 28.2.1 Table 28-7: an EPT violation is a guest access to a
+ * guest-physical address with no RAM (or a write to a read-only slot):
+ * decode the instruction and hand the access to user space as
+ * KVM_EXIT_MMIO.  What cannot be decoded is reported, never guessed.
+ */
+static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
+{
+	u64 gpa = vtx_vmread(VTX_GUEST_PHYSICAL_ADDRESS);
+	unsigned int bits = vtx_code_bits(), got;
+	bool write = v->exit_qual & 2;
+	struct kvm_run *run = v->run;
+	u8 bytes[VTX_INSN_MAX_LEN];
+	struct vtx_insn in;
+
+	/* Bit 2: an instruction fetch; executing MMIO is not emulated. */
+	if ((v->exit_qual & 4) || vtx_fetch_insn(v, bits, bytes, &got) ||
+	    vtx_decode_mmio(bytes, got, bits, &in) ||
+	    write != (in.kind == VTX_INSN_STORE))
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = in.size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write) {
+		u64 val = vtx_insn_store_value(&in, v->regs);
+
+		memcpy(run->mmio.data, &val, in.size);
+	}
+	v->mmio = in;
+	v->mmio_pending = true;
+	return 0;
+}
+
+/* Write @val to a register as an instruction of @size-byte addresses
+ * would: 16 bits keep the rest, 32 bits zero-extend. */
+static u64 vtx_addr_update(u64 old, u64 val, unsigned int size)
+{
+	if (size == 2)
+		return (old & ~0xffffULL) | (val & 0xffff);
+	return size == 4 ? (u32)val : val;
+}
+
+/* Finish the MMIO access on the next KVM_RUN; REP STOS goes on by
+ * executing the instruction again until rCX reaches 0. */
+static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
+{
+	struct vtx_insn *in = &v->mmio;
+	u64 *rdi = &v->regs[VTX_REG_RDI], *rcx = &v->regs[VTX_REG_RCX];
+	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 data;
+
+	v->mmio_pending = false;
+	if (in->kind == VTX_INSN_LOAD) {
+		memcpy(&data, v->run->mmio.data, sizeof(data));
+		v->regs[in->reg] = vtx_insn_load_result(in, v->regs[in->reg],
+							data);
+	}
+	if (in->stos) {
+		*rdi = vtx_addr_update(*rdi, df ? *rdi - in->size :
+				       *rdi + in->size, in->addr_size);
+		if (in->rep) {
+			*rcx = vtx_addr_update(*rcx, *rcx - 1, in->addr_size);
+			if (*rcx & (in->addr_size == 8 ? ~0ULL :
+				    (1ULL << (8 * in->addr_size)) - 1))
+				return;	/* not done: execute it again */
+		}
+	}
+	v->pending_skip = in->len;
+}
+
+/* XSETBV always exits; #UD and CPL checks came first (SDM 26.1.1). */
+static int vtx_handle_xsetbv(struct vtx_vmx_vcpu *v)
+{
+	u64 xcr0 = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
+	u64 host;
+
+	if (!vtx_xsave_enabled())
+		return vtx_inject_ud(v);
+	host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+	/* SDM Vol. 1 13.3: x87 always on, AVX needs SSE, only what exists. */
+	if ((u32)v->regs[VTX_REG_RCX] != 0 || !(xcr0 & XFEATURE_MASK_FP) ||
+	    (xcr0 & ~host) ||
+	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+		return vtx_inject_gp(v);
+	v->xcr0 = xcr0;
+	return vtx_skip_insn(v);
+}
+
+/* No hypercalls yet: KVM's answer to an unknown one is -KVM_ENOSYS. */
+static int vtx_handle_vmcall(struct vtx_vmx_vcpu *v)
+{
+	v->regs[VTX_REG_RAX] = (u64)-1000;
+	return vtx_skip_insn(v);
+}
+
+/* The entry failed on the guest state: SDM 27.8, the exit reason has
+ * bit 31 set. */
+static int vtx_handle_entry_failure(struct vtx_vmx_vcpu *v)
+{
+	v->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	v->run->fail_entry.hardware_entry_failure_reason = v->exit_reason;
+	v->run->fail_entry.cpu = smp_processor_id();
+	return 0;
+}
+
+typedef int (*vtx_exit_handler_t)(struct vtx_vmx_vcpu *v);
+
+static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
+	[VTX_EXIT_EXCEPTION_NMI]	= vtx_handle_exception_nmi,
+	[VTX_EXIT_EXTERNAL_INTERRUPT]	= vtx_handle_external_interrupt,
+	[VTX_EXIT_TRIPLE_FAULT]		= vtx_handle_triple_fault,
+	[VTX_EXIT_CPUID]		= vtx_handle_cpuid,
+	[VTX_EXIT_GETSEC]		= vtx_inject_ud,
+	[VTX_EXIT_HLT]			= vtx_handle_hlt,
+	[VTX_EXIT_INVD]			= vtx_skip_insn,
+	[VTX_EXIT_RDPMC]		= vtx_inject_gp,
+	[VTX_EXIT_VMCALL]		= vtx_handle_vmcall,
+	/* VMX is hidden from the guest: its instructions are #UD. */
+	[VTX_EXIT_VMCLEAR]		= vtx_inject_ud,
+	[VTX_EXIT_VMLAUNCH]		= vtx_inject_ud,
+	[VTX_EXIT_VMPTRLD]		= vtx_inject_ud,
+	[VTX_EXIT_VMPTRST]		= vtx_inject_ud,
+	[VTX_EXIT_VMREAD]		= vtx_inject_ud,
+	[VTX_EXIT_VMRESUME]		= vtx_inject_ud,
+	[VTX_EXIT_VMWRITE]		= vtx_inject_ud,
+	[VTX_EXIT_VMXOFF]		= vtx_inject_ud,
+	[VTX_EXIT_VMXON]		= vtx_inject_ud,
+	[VTX_EXIT_INVEPT]		= vtx_inject_ud,
+	[VTX_EXIT_INVVPID]		= vtx_inject_ud,
+	[VTX_EXIT_VMFUNC]		= vtx_inject_ud,
+	[VTX_EXIT_CR_ACCESS]		= vtx_handle_cr,
+	[VTX_EXIT_DR_ACCESS]		= vtx_handle_dr,
+	[VTX_EXIT_IO_INSTRUCTION]	= vtx_handle_io,
+	[VTX_EXIT_MSR_READ]		= vtx_handle_rdmsr,
+	[VTX_EXIT_MSR_WRITE]		= vtx_handle_wrmsr,
+	[VTX_EXIT_INVALID_GUEST_STATE]	= vtx_handle_entry_failure,
+	[VTX_EXIT_MSR_LOAD_FAIL]	= vtx_handle_entry_failure,
+	[VTX_EXIT_MCE_DURING_VMENTRY]	= vtx_handle_entry_failure,
+	/* MONITOR/MWAIT are not in the guest's CPUID (SDM 28.1.3). */
+	[VTX_EXIT_MWAIT]		= vtx_inject_ud,
+	[VTX_EXIT_MONITOR]		= vtx_inject_ud,
+	[VTX_EXIT_EPT_VIOLATION]	= vtx_handle_ept_violation,
+	[VTX_EXIT_WBINVD]		= vtx_skip_insn,
+	[VTX_EXIT_XSETBV]		= vtx_handle_xsetbv,
+};
+
+int vtx_handle_exit(struct vtx_vmx_vcpu *v)
+{
+	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
+
+	v->exit_qual = vtx_vmread(VTX_EXIT_QUALIFICATION);
+	if (v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE)
+		return vtx_handle_entry_failure(v);
+	if (basic >= VTX_NR_EXIT_REASONS || !vtx_exit_handlers[basic])
+		return vtx_handle_unexpected(v);
+	basic = array_index_nospec(basic, VTX_NR_EXIT_REASONS);
+	v->nr_exits[basic]++;
+	return vtx_exit_handlers[basic](v);
+}

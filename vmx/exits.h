@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VM-exit handling: one table indexed by the basic exit reason
+ * (exits.c); each handler returns 1 to resume the guest, 0 to return
+ * to user space with kvm_run filled in, or a negative errno.
+ */
+#ifndef _VTX_VMX_EXITS_H
+#define _VTX_VMX_EXITS_H
+
+#include "vcpu.h"
+
+int vtx_handle_exit(struct vtx_vmx_vcpu *v);
+
+/* Finish, on the next KVM_RUN, an instruction user space completed. */
+void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v);
+
+/* SDM 25.9.2: interruption information, type 2 = NMI. */
+static inline bool vtx_exit_is_nmi(u32 intr_info)
+{
+	return (intr_info & (1u << 31)) && ((intr_info >> 8) & 7) == 2;
+}
+
+/* Shared with vcpu.c: CR0/CR4 as a guest write changes them. */
+void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0);
+void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
+bool vtx_vcpu_cr4_valid(u64 cr4);
+bool vtx_xsave_enabled(void);
+int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
+
+#endif /* _VTX_VMX_EXITS_H */

@@ -1,0 +1,773 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's VMCS: creation from the capability snapshot, loading on the
+ * CPU that runs it, the guest state KVM_{GET,SET}_{REGS,SREGS} exchange,
+ * and the run loop around vtx_vmenter() with the host state that a VM
+ * exit does not restore by itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/cpu_entry_area.h>
+
+#include "vmx.h"
+#include "vcpu.h"
+#include "vmx_ops.h"
+#include "exits.h"
+#include "lib/vmcs_fields.h"
+
+int vtx_vmenter(u64 *regs, bool launched);
+void vtx_vmexit(void);
+
+/* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
+static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
+static DEFINE_PER_CPU(struct vtx_vmx_vcpu *, vtx_current_vmcs);
+
+/* Every port and every MSR exits: the bitmaps are all ones, shared. */
+static struct page *vtx_io_bitmaps, *vtx_msr_bitmap;
+
+/* The guest's XSAVE area: the size for the host's XCR0, 64-byte aligned. */
+static unsigned int vtx_xsave_size;
+static u64 vtx_host_xcr0;
+
+void vtx_vmwrite_failed(unsigned long field, unsigned long value)
+{
+	pr_err_ratelimited("VMWRITE of %s (0x%lx) = 0x%lx failed: error %lu\n",
+			   vtx_vmcs_field_name(field) ?: "?", field, value,
+			   vtx_vmread(VTX_VM_INSTRUCTION_ERROR));
+}
+
+int vtx_vmx_vcpu_init_global(void)
+{
+	unsigned int eax, ebx, ecx, edx, cpu;
+
+	/*
+	 * XSAVE when the host kernel uses it, else FXSAVE (Linux turns
+	 * XSAVE off when the CPU describes it inconsistently, as Bochs
+	 * does): then the guest gets no XSAVE either (vtx_xsave_enabled()).
+	 */
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		vtx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+		vtx_xsave_size = ebx;
+	} else {
+		vtx_host_xcr0 = 0;
+		vtx_xsave_size = 512;
+	}
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(&per_cpu(vtx_loaded_vmcss, cpu));
+	vtx_io_bitmaps = alloc_pages(GFP_KERNEL, 1);
+	vtx_msr_bitmap = alloc_page(GFP_KERNEL);
+	if (!vtx_io_bitmaps || !vtx_msr_bitmap) {
+		vtx_vmx_vcpu_exit_global();
+		return -ENOMEM;
+	}
+	memset(page_address(vtx_io_bitmaps), 0xff, 2 * PAGE_SIZE);
+	memset(page_address(vtx_msr_bitmap), 0xff, PAGE_SIZE);
+	return 0;
+}
+
+void vtx_vmx_vcpu_exit_global(void)
+{
+	if (vtx_io_bitmaps)
+		__free_pages(vtx_io_bitmaps, 1);
+	if (vtx_msr_bitmap)
+		__free_page(vtx_msr_bitmap);
+	vtx_io_bitmaps = vtx_msr_bitmap = NULL;
+}
+
+/* VMCLEAR @v on this CPU, where it is active; interrupts off. */
+static void vtx_vmcs_clear_here(struct vtx_vmx_vcpu *v)
+{
+	vtx_vmclear(v->vmcs_pa);
+	list_del(&v->loaded_link);
+	if (this_cpu_read(vtx_current_vmcs) == v)
+		this_cpu_write(vtx_current_vmcs, NULL);
+	v->launched = false;
+	/* Others may test v->cpu to find the VMCS clear. */
+	smp_store_release(&v->cpu, -1);
+}
+
+static void vtx_vmcs_clear_ipi(void *data)
+{
+	struct vtx_vmx_vcpu *v = data;
+
+	if (READ_ONCE(v->cpu) == smp_processor_id())
+		vtx_vmcs_clear_here(v);
+}
+
+/* Make @v's VMCS inactive wherever it is (SDM 25.11.3). */
+static void vtx_vmcs_clear(struct vtx_vmx_vcpu *v)
+{
+	int cpu = smp_load_acquire(&v->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vtx_vmcs_clear_ipi, v, 1);
+}
+
+void vtx_vmx_clear_cpu_vmcss(void)
+{
+	struct vtx_vmx_vcpu *v, *tmp;
+	struct list_head *list = this_cpu_ptr(&vtx_loaded_vmcss);
+	unsigned long flags;
+
+	if (!list->next)	/* vtx_vmx_vcpu_init_global() not run yet */
+		return;
+	local_irq_save(flags);
+	list_for_each_entry_safe(v, tmp, list, loaded_link)
+		vtx_vmcs_clear_here(v);
+	local_irq_restore(flags);
+}
+
+/* Host state that differs per CPU (SDM 26.2.3). */
+static void vtx_write_host_percpu_state(int cpu)
+{
+	struct desc_ptr idt;
+	u64 msr;
+
+	vtx_vmwrite(VTX_HOST_TR_BASE,
+		    (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vtx_vmwrite(VTX_HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
+	store_idt(&idt);
+	vtx_vmwrite(VTX_HOST_IDTR_BASE, idt.address);
+	rdmsrl(MSR_GS_BASE, msr);
+	vtx_vmwrite(VTX_HOST_GS_BASE, msr);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
+	vtx_vmwrite(VTX_HOST_IA32_SYSENTER_ESP, msr);
+	vtx_vmwrite(VTX_HOST_CR4, cr4_read_shadow());
+}
+
+/*
+ * Make @v's VMCS current on this CPU; preemption off.  A vCPU that moved
+ * is VMCLEARed on its old CPU first: a VMCS is active on one CPU at most.
+ */
+static int vtx_vcpu_load(struct vtx_vmx_vcpu *v)
+{
+	int cpu = smp_processor_id();
+	unsigned long flags;
+
+	if (READ_ONCE(v->cpu) != cpu) {
+		vtx_vmcs_clear(v);
+		local_irq_save(flags);
+		if (vtx_vmptrld(v->vmcs_pa)) {
+			local_irq_restore(flags);
+			return -EIO;
+		}
+		list_add(&v->loaded_link, this_cpu_ptr(&vtx_loaded_vmcss));
+		this_cpu_write(vtx_current_vmcs, v);
+		smp_store_release(&v->cpu, cpu);
+		local_irq_restore(flags);
+		vtx_write_host_percpu_state(cpu);
+	} else if (this_cpu_read(vtx_current_vmcs) != v) {
+		if (vtx_vmptrld(v->vmcs_pa))
+			return -EIO;
+		this_cpu_write(vtx_current_vmcs, v);
+	}
+	return 0;
+}
+
+/* Segments: selector, limit, access rights, base are at fixed strides. */
+enum { VTX_SEG_ES, VTX_SEG_CS, VTX_SEG_SS, VTX_SEG_DS, VTX_SEG_FS,
+       VTX_SEG_GS, VTX_SEG_LDTR, VTX_SEG_TR };
+
+static void vtx_write_seg(int seg, const struct kvm_segment *s)
+{
+	u32 ar;
+
+	/* SDM 25.4.1: access rights, bit 16 = unusable. */
+	if (s->unusable || !s->present)
+		ar = 1 << 16;
+	else
+		ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+		     (s->present & 1) << 7 | (s->avl & 1) << 12 |
+		     (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
+	vtx_vmwrite(VTX_GUEST_ES_SELECTOR + 2 * seg, s->selector);
+	vtx_vmwrite(VTX_GUEST_ES_LIMIT + 2 * seg, s->limit);
+	vtx_vmwrite(VTX_GUEST_ES_AR_BYTES + 2 * seg, ar);
+	vtx_vmwrite(VTX_GUEST_ES_BASE + 2 * seg, s->base);
+}
+
+static void vtx_read_seg(int seg, struct kvm_segment *s)
+{
+	u32 ar = vtx_vmread(VTX_GUEST_ES_AR_BYTES + 2 * seg);
+
+	memset(s, 0, sizeof(*s));
+	s->selector = vtx_vmread(VTX_GUEST_ES_SELECTOR + 2 * seg);
+	s->limit = vtx_vmread(VTX_GUEST_ES_LIMIT + 2 * seg);
+	s->base = vtx_vmread(VTX_GUEST_ES_BASE + 2 * seg);
+	s->type = ar & 15;
+	s->s = (ar >> 4) & 1;
+	s->dpl = (ar >> 5) & 3;
+	s->present = (ar >> 7) & 1;
+	s->avl = (ar >> 12) & 1;
+	s->l = (ar >> 13) & 1;
+	s->db = (ar >> 14) & 1;
+	s->g = (ar >> 15) & 1;
+	s->unusable = (ar >> 16) & 1;
+}
+
+static const struct vtx_vmcs_config *cfg(void)
+{
+	return vtx_vmx_config();
+}
+
+/* Long mode is active when EFER.LME and CR0.PG are (SDM Vol. 3A 9.8.5). */
+static void vtx_update_efer(struct vtx_vmx_vcpu *v, u64 efer)
+{
+	u32 entry = vtx_vmread(VTX_VM_ENTRY_CONTROLS);
+
+	if ((efer & EFER_LME) && (v->cr0 & X86_CR0_PG))
+		efer |= EFER_LMA;
+	else
+		efer &= ~EFER_LMA;
+	if (efer & EFER_LMA)
+		entry |= VTX_ENTRY_IA32E_MODE_GUEST;
+	else
+		entry &= ~VTX_ENTRY_IA32E_MODE_GUEST;
+	vtx_vmwrite(VTX_VM_ENTRY_CONTROLS, entry);
+	vtx_vmwrite(VTX_GUEST_IA32_EFER, efer);
+}
+
+/*
+ * CR0 as the CPU runs it: the guest's, with NE forced on and CD/NW off;
+ * unrestricted guest lets PE and PG be whatever the guest says (SDM
+ * 26.3.1.1).  The guest reads its own value from the read shadow.
+ */
+void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
+{
+	u64 fixed0 = cfg()->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+
+	v->cr0 = cr0;
+	vtx_vmwrite(VTX_CR0_READ_SHADOW, cr0);
+	cr0 &= ~(X86_CR0_CD | X86_CR0_NW);
+	vtx_vmwrite(VTX_GUEST_CR0, vtx_cr_apply_fixed(cr0, fixed0,
+						     cfg()->cr0_fixed1));
+	vtx_update_efer(v, vtx_vmread(VTX_GUEST_IA32_EFER));
+}
+
+/* CR4 with VMXE forced on (SDM A.8); the guest never sees VMXE. */
+void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
+{
+	v->cr4 = cr4;
+	vtx_vmwrite(VTX_CR4_READ_SHADOW, cr4);
+	vtx_vmwrite(VTX_GUEST_CR4, vtx_cr_apply_fixed(cr4, cfg()->cr4_fixed0,
+						     cfg()->cr4_fixed1));
+}
+
+/* CR4 bits a guest may set: what the CPU allows in VMX, minus VMX itself. */
+bool vtx_vcpu_cr4_valid(u64 cr4)
+{
+	u64 forbidden = X86_CR4_VMXE | X86_CR4_SMXE;
+
+	if (!vtx_xsave_enabled())
+		forbidden |= X86_CR4_OSXSAVE;
+	return !(cr4 & ~cfg()->cr4_fixed1) && !(cr4 & forbidden);
+}
+
+/* KVM's reset state: real mode at F000:FFF0 (SDM Vol. 3A 10.1.1). */
+static void vtx_vcpu_reset(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_segment seg = {
+		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
+	};
+	int i;
+
+	memset(v->regs, 0, sizeof(v->regs));
+	v->regs[VTX_REG_RDX] = 0x600;	/* family 6, as KVM */
+	for (i = VTX_SEG_ES; i <= VTX_SEG_GS; i++)
+		vtx_write_seg(i, &seg);
+	seg.selector = 0xf000;
+	seg.base = 0xffff0000;
+	seg.type = 11;
+	vtx_write_seg(VTX_SEG_CS, &seg);
+	seg = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
+	vtx_write_seg(VTX_SEG_LDTR, &seg);
+	seg.type = 11;
+	vtx_write_seg(VTX_SEG_TR, &seg);
+	vtx_vmwrite(VTX_GUEST_GDTR_BASE, 0);
+	vtx_vmwrite(VTX_GUEST_GDTR_LIMIT, 0xffff);
+	vtx_vmwrite(VTX_GUEST_IDTR_BASE, 0);
+	vtx_vmwrite(VTX_GUEST_IDTR_LIMIT, 0xffff);
+	vtx_vmwrite(VTX_GUEST_RIP, 0xfff0);
+	vtx_vmwrite(VTX_GUEST_RSP, 0);
+	vtx_vmwrite(VTX_GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vtx_vmwrite(VTX_GUEST_DR7, VTX_DR7_FIXED_1);
+	vtx_vmwrite(VTX_GUEST_IA32_DEBUGCTL, 0);
+	v->dr6 = DR6_RESERVED;
+	v->dr7 = VTX_DR7_FIXED_1;
+	vtx_vmwrite(VTX_GUEST_CR3, 0);
+	vtx_vmwrite(VTX_GUEST_IA32_EFER, 0);
+	vtx_vcpu_set_cr0(v, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vtx_vcpu_set_cr4(v, 0);
+	vtx_vmwrite(VTX_GUEST_IA32_PAT, 0x0007040600070406ULL);
+	vtx_vmwrite(VTX_GUEST_SYSENTER_CS, 0);
+	vtx_vmwrite(VTX_GUEST_SYSENTER_ESP, 0);
+	vtx_vmwrite(VTX_GUEST_SYSENTER_EIP, 0);
+	vtx_vmwrite(VTX_GUEST_INTERRUPTIBILITY_INFO, 0);
+	vtx_vmwrite(VTX_GUEST_ACTIVITY_STATE, 0);
+	vtx_vmwrite(VTX_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	v->cr8 = 0;
+	v->xcr0 = XFEATURE_MASK_FP;
+	v->apic_base = 0xfee00000ULL | MSR_IA32_APICBASE_ENABLE |
+		       MSR_IA32_APICBASE_BSP;
+}
+
+/* SDM 26.2: the fields that stay the same for the vCPU's whole life. */
+static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
+{
+	const struct vtx_vmcs_config *c = cfg();
+	u32 proc2 = c->ctl[VTX_WORD_PROC2];
+	u64 msr;
+
+	vtx_vmwrite(VTX_PIN_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PIN]);
+	vtx_vmwrite(VTX_CPU_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PROC]);
+	if (!vpid)
+		proc2 &= ~VTX_PROC2_ENABLE_VPID;
+	vtx_vmwrite(VTX_SECONDARY_VM_EXEC_CONTROL, proc2);
+	vtx_vmwrite(VTX_VM_EXIT_CONTROLS, c->ctl[VTX_WORD_EXIT]);
+	vtx_vmwrite(VTX_VM_ENTRY_CONTROLS, c->ctl[VTX_WORD_ENTRY]);
+	if (proc2 & VTX_PROC2_ENABLE_VPID)
+		vtx_vmwrite(VTX_VIRTUAL_PROCESSOR_ID, vpid);
+	vtx_vmwrite(VTX_EPT_POINTER, eptp);
+	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
+	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
+	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
+	/* Machine checks belong to the host (SDM 25.6.3). */
+	vtx_vmwrite(VTX_EXCEPTION_BITMAP, 1u << MC_VECTOR);
+	vtx_vmwrite(VTX_CR3_TARGET_COUNT, 0);
+	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
+	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
+	vtx_vmwrite(VTX_VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, 0);
+	vtx_vmwrite(VTX_VMCS_LINK_POINTER, ~0ULL);
+	/* The guest owns CR0.TS and CR0.MP; every other bit exits. */
+	vtx_vmwrite(VTX_CR0_GUEST_HOST_MASK, ~(unsigned long)(X86_CR0_TS | X86_CR0_MP));
+	vtx_vmwrite(VTX_CR4_GUEST_HOST_MASK, ~0UL);
+
+	/* Host state that never changes for this vCPU (SDM 26.2.2-26.2.4). */
+	vtx_vmwrite(VTX_HOST_CR0, read_cr0());
+	vtx_vmwrite(VTX_HOST_CS_SELECTOR, __KERNEL_CS);
+	vtx_vmwrite(VTX_HOST_SS_SELECTOR, __KERNEL_DS);
+	vtx_vmwrite(VTX_HOST_DS_SELECTOR, 0);
+	vtx_vmwrite(VTX_HOST_ES_SELECTOR, 0);
+	vtx_vmwrite(VTX_HOST_FS_SELECTOR, 0);
+	vtx_vmwrite(VTX_HOST_GS_SELECTOR, 0);
+	vtx_vmwrite(VTX_HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	vtx_vmwrite(VTX_HOST_RIP, (unsigned long)vtx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
+	vtx_vmwrite(VTX_HOST_IA32_SYSENTER_CS, msr);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
+	vtx_vmwrite(VTX_HOST_IA32_SYSENTER_EIP, msr);
+	rdmsrl(MSR_EFER, msr);
+	vtx_vmwrite(VTX_HOST_IA32_EFER, msr);
+	if (c->ctl[VTX_WORD_EXIT] & VTX_EXIT_LOAD_PAT) {
+		rdmsrl(MSR_IA32_CR_PAT, msr);
+		vtx_vmwrite(VTX_HOST_IA32_PAT, msr);
+	}
+}
+
+int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
+{
+	struct page *page;
+	int r;
+
+	v->cpu = -1;
+	INIT_LIST_HEAD(&v->loaded_link);
+	v->xsave = kzalloc(vtx_xsave_size, GFP_KERNEL_ACCOUNT);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!v->xsave || !page) {
+		kfree(v->xsave);
+		if (page)
+			__free_page(page);
+		return -ENOMEM;
+	}
+	/* The legacy area's FCW and MXCSR at their reset values (SDM Vol. 1
+	 * 10.5.1); XRSTOR takes the rest from the init state. */
+	*(u16 *)v->xsave = 0x37f;
+	*(u32 *)(v->xsave + 24) = 0x1f80;
+	v->vmcs = page_address(page);
+	v->vmcs_pa = page_to_phys(page);
+	/* SDM 25.2: the revision identifier, bit 31 (shadow VMCS) clear. */
+	*(u32 *)v->vmcs = cfg()->revision_id;
+
+	preempt_disable();
+	r = vtx_vmclear(v->vmcs_pa);
+	if (!r)
+		r = vtx_vcpu_load(v);
+	if (!r) {
+		vtx_vmcs_setup(v, eptp, vpid);
+		vtx_vcpu_reset(v);
+	}
+	preempt_enable();
+	vtx_vmx_account_vmcs(1);
+	if (r) {
+		vtx_vmx_vcpu_destroy(v);
+		return r;
+	}
+	return 0;
+}
+
+void vtx_vmx_vcpu_destroy(struct vtx_vmx_vcpu *v)
+{
+	if (!v->vmcs)
+		return;
+	vtx_vmcs_clear(v);
+	free_page((unsigned long)v->vmcs);
+	vtx_vmx_account_vmcs(-1);
+	kfree(v->xsave);
+	v->vmcs = NULL;
+	v->xsave = NULL;
+}
+
+/* Host state a VM exit loses, saved before entry (see vtx_vmx_vcpu_run). */
+struct vtx_host_state {
+	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
+	u64 fs_base, kernel_gs_base, debugctl;
+	u64 star, lstar, cstar, sfmask;
+	struct desc_ptr idt;
+};
+
+static void vtx_switch_to_guest(struct vtx_vmx_vcpu *v,
+				struct vtx_host_state *h)
+{
+	savesegment(ds, h->ds_sel);
+	savesegment(es, h->es_sel);
+	savesegment(fs, h->fs_sel);
+	savesegment(gs, h->gs_sel);
+	h->ldt_sel = 0;
+	asm volatile("sldt %0" : "=g"(h->ldt_sel));
+	store_idt(&h->idt);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
+	rdmsrl(MSR_STAR, h->star);
+	rdmsrl(MSR_LSTAR, h->lstar);
+	rdmsrl(MSR_CSTAR, h->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	/* VM entry checks host selectors have RPL = TI = 0 (SDM 26.2.3). */
+	vtx_vmwrite(VTX_HOST_FS_SELECTOR, (h->fs_sel & 7) ? 0 : h->fs_sel);
+	vtx_vmwrite(VTX_HOST_GS_SELECTOR, (h->gs_sel & 7) ? 0 : h->gs_sel);
+	vtx_vmwrite(VTX_HOST_FS_BASE, h->fs_base);
+	vtx_vmwrite(VTX_HOST_CR3, __read_cr3());
+
+	wrmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	wrmsrl(MSR_STAR, v->star);
+	wrmsrl(MSR_LSTAR, v->lstar);
+	wrmsrl(MSR_CSTAR, v->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+}
+
+/* Interrupts off, right after the exit: what the CPU left in host state. */
+static void vtx_restore_host_irqoff(struct vtx_host_state *h)
+{
+	/* SDM 28.5.2: GDTR and IDTR limits become 0xffff, TR's 0x67. */
+	load_fixmap_gdt(raw_smp_processor_id());
+	load_idt(&h->idt);
+	invalidate_tss_limit();
+	/* SDM 28.5.3: LDTR is null after an exit. */
+	if (h->ldt_sel)
+		asm volatile("lldt %0" : : "rm"(h->ldt_sel));
+	if (h->ds_sel | h->es_sel) {
+		loadsegment(ds, h->ds_sel);
+		loadsegment(es, h->es_sel);
+	}
+	if (h->fs_sel & 7) {
+		loadsegment(fs, h->fs_sel);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs_sel & 7)
+		load_gs_index(h->gs_sel);
+	/* SDM 28.5.1: DR7 is 0x400 and IA32_DEBUGCTL 0 after an exit. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+}
+
+static void vtx_switch_to_host(struct vtx_vmx_vcpu *v,
+			       struct vtx_host_state *h)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	rdmsrl(MSR_STAR, v->star);
+	rdmsrl(MSR_LSTAR, v->lstar);
+	rdmsrl(MSR_CSTAR, v->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, v->sfmask);
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	wrmsrl(MSR_STAR, h->star);
+	wrmsrl(MSR_LSTAR, h->lstar);
+	wrmsrl(MSR_CSTAR, h->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+}
+
+bool vtx_xsave_enabled(void)
+{
+	return vtx_host_xcr0 != 0;
+}
+
+/* Save the FPU state of the guest: XSAVE of every host component, or
+ * FXSAVE without XSAVE (SDM Vol. 1 13.7, 10.5). */
+static inline void vtx_fpu_save(void *area)
+{
+	u64 mask = vtx_host_xcr0;
+
+	if (mask)
+		asm volatile("xsave64 %0" : "+m"(*(u8 (*)[4096])area)
+			     : "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
+	else
+		asm volatile("fxsave64 %0" : "+m"(*(u8 (*)[512])area) : : "memory");
+}
+
+static inline void vtx_fpu_restore(void *area)
+{
+	u64 mask = vtx_host_xcr0;
+
+	if (mask)
+		asm volatile("xrstor64 %0" : : "m"(*(u8 (*)[4096])area),
+			     "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
+	else
+		asm volatile("fxrstor64 %0" : : "m"(*(u8 (*)[512])area) : "memory");
+}
+
+/*
+ * One trip into the guest and back, preemption off.  Returns 0 after a
+ * VM exit (v->exit_reason set), 1 if VM entry failed.
+ */
+static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
+{
+	struct vtx_host_state host;
+	int failed;
+
+	/* The guest's FPU state goes into the registers; the task's own
+	 * was saved by kernel_fpu_begin() and returns with the task. */
+	kernel_fpu_begin();
+	vtx_fpu_restore(v->xsave);
+	vtx_switch_to_guest(v, &host);
+
+	local_irq_disable();
+	if (vtx_host_xcr0 && v->xcr0 != vtx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	if (native_read_cr2() != v->cr2)
+		native_write_cr2(v->cr2);
+
+	failed = vtx_vmenter(v->regs, v->launched);
+
+	v->cr2 = native_read_cr2();
+	if (vtx_host_xcr0 && v->xcr0 != vtx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vtx_host_xcr0);
+	vtx_restore_host_irqoff(&host);
+	if (!failed) {
+		v->launched = true;
+		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
+		/* An NMI that exited the guest is the host's: deliver it now,
+		 * before interrupts are on (SDM 27.2.2). */
+		if ((v->exit_reason & 0xffff) == VTX_EXIT_EXCEPTION_NMI &&
+		    vtx_exit_is_nmi(vtx_vmread(VTX_VM_EXIT_INTR_INFO)))
+			asm volatile("int $2");
+	}
+	local_irq_enable();
+
+	vtx_switch_to_host(v, &host);
+	vtx_fpu_save(v->xsave);
+	kernel_fpu_end();
+	return failed;
+}
+
+int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int r;
+
+	if (v->pending_skip || v->pio_in_pending || v->mmio_pending) {
+		preempt_disable();
+		r = vtx_vcpu_load(v);
+		if (!r)
+			vtx_exit_complete_pending(v);
+		preempt_enable();
+		if (r)
+			return r;
+	}
+	/*
+	 * kvm_run.immediate_exit follows request_interrupt_window; Linux
+	 * 6.12 renames it for kernel code (immediate_exit__unsafe), so it
+	 * is read by position, the ABI's invariant.
+	 */
+	if (READ_ONCE(*(&run->request_interrupt_window + 1))) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+
+		preempt_disable();
+		r = vtx_vcpu_load(v);
+		if (r) {
+			preempt_enable();
+			return r;
+		}
+		if (vtx_vcpu_enter(v)) {
+			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason =
+				vtx_vmread(VTX_VM_INSTRUCTION_ERROR);
+			run->fail_entry.cpu = smp_processor_id();
+			preempt_enable();
+			return 0;
+		}
+		/* 1: back into the guest; 0: to user space; < 0: error. */
+		r = vtx_handle_exit(v);
+		preempt_enable();
+		if (r <= 0)
+			return r;
+	}
+}
+
+void vtx_vmx_get_regs(struct vtx_vmx_vcpu *v, struct kvm_regs *regs)
+{
+	preempt_disable();
+	if (!vtx_vcpu_load(v)) {
+		regs->rax = v->regs[VTX_REG_RAX];
+		regs->rbx = v->regs[VTX_REG_RBX];
+		regs->rcx = v->regs[VTX_REG_RCX];
+		regs->rdx = v->regs[VTX_REG_RDX];
+		regs->rsi = v->regs[VTX_REG_RSI];
+		regs->rdi = v->regs[VTX_REG_RDI];
+		regs->rbp = v->regs[VTX_REG_RBP];
+		regs->r8 = v->regs[VTX_REG_R8];
+		regs->r9 = v->regs[VTX_REG_R9];
+		regs->r10 = v->regs[VTX_REG_R10];
+		regs->r11 = v->regs[VTX_REG_R11];
+		regs->r12 = v->regs[VTX_REG_R12];
+		regs->r13 = v->regs[VTX_REG_R13];
+		regs->r14 = v->regs[VTX_REG_R14];
+		regs->r15 = v->regs[VTX_REG_R15];
+		regs->rsp = vtx_vmread(VTX_GUEST_RSP);
+		regs->rip = vtx_vmread(VTX_GUEST_RIP);
+		regs->rflags = vtx_vmread(VTX_GUEST_RFLAGS);
+	}
+	preempt_enable();
+}
+
+int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
+{
+	int r;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	if (!r) {
+		v->regs[VTX_REG_RAX] = regs->rax;
+		v->regs[VTX_REG_RBX] = regs->rbx;
+		v->regs[VTX_REG_RCX] = regs->rcx;
+		v->regs[VTX_REG_RDX] = regs->rdx;
+		v->regs[VTX_REG_RSI] = regs->rsi;
+		v->regs[VTX_REG_RDI] = regs->rdi;
+		v->regs[VTX_REG_RBP] = regs->rbp;
+		v->regs[VTX_REG_R8] = regs->r8;
+		v->regs[VTX_REG_R9] = regs->r9;
+		v->regs[VTX_REG_R10] = regs->r10;
+		v->regs[VTX_REG_R11] = regs->r11;
+		v->regs[VTX_REG_R12] = regs->r12;
+		v->regs[VTX_REG_R13] = regs->r13;
+		v->regs[VTX_REG_R14] = regs->r14;
+		v->regs[VTX_REG_R15] = regs->r15;
+		vtx_vmwrite(VTX_GUEST_RSP, regs->rsp);
+		vtx_vmwrite(VTX_GUEST_RIP, regs->rip);
+		/* Reserved RFLAGS bits: bit 1 set, 3, 5, 15, 22-63 clear. */
+		vtx_vmwrite(VTX_GUEST_RFLAGS,
+			    (regs->rflags & 0x3f7fd5) | X86_EFLAGS_FIXED);
+		/* New registers cancel what an earlier exit left to do. */
+		v->pending_skip = 0;
+		v->pio_in_pending = false;
+		v->mmio_pending = false;
+	}
+	preempt_enable();
+	return r;
+}
+
+void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *s)
+{
+	memset(s, 0, sizeof(*s));
+	preempt_disable();
+	if (!vtx_vcpu_load(v)) {
+		vtx_read_seg(VTX_SEG_CS, &s->cs);
+		vtx_read_seg(VTX_SEG_DS, &s->ds);
+		vtx_read_seg(VTX_SEG_ES, &s->es);
+		vtx_read_seg(VTX_SEG_FS, &s->fs);
+		vtx_read_seg(VTX_SEG_GS, &s->gs);
+		vtx_read_seg(VTX_SEG_SS, &s->ss);
+		vtx_read_seg(VTX_SEG_TR, &s->tr);
+		vtx_read_seg(VTX_SEG_LDTR, &s->ldt);
+		s->gdt.base = vtx_vmread(VTX_GUEST_GDTR_BASE);
+		s->gdt.limit = vtx_vmread(VTX_GUEST_GDTR_LIMIT);
+		s->idt.base = vtx_vmread(VTX_GUEST_IDTR_BASE);
+		s->idt.limit = vtx_vmread(VTX_GUEST_IDTR_LIMIT);
+		s->cr0 = v->cr0;
+		s->cr2 = v->cr2;
+		s->cr3 = vtx_vmread(VTX_GUEST_CR3);
+		s->cr4 = v->cr4;
+		s->cr8 = v->cr8;
+		s->efer = vtx_vmread(VTX_GUEST_IA32_EFER);
+		s->apic_base = v->apic_base;
+	}
+	preempt_enable();
+}
+
+/* EFER bits a guest may hold: SCE, LME, LMA, NXE (SDM Vol. 3A 2.2.1). */
+#define VTX_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
+{
+	int r;
+
+	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(s->cr4) ||
+	    s->cr0 >> 32 || s->cr8 > 15)
+		return -EINVAL;
+	/* Paging requires protection (SDM Vol. 3A 2.5). */
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return -EINVAL;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	if (!r) {
+		vtx_write_seg(VTX_SEG_CS, &s->cs);
+		vtx_write_seg(VTX_SEG_DS, &s->ds);
+		vtx_write_seg(VTX_SEG_ES, &s->es);
+		vtx_write_seg(VTX_SEG_FS, &s->fs);
+		vtx_write_seg(VTX_SEG_GS, &s->gs);
+		vtx_write_seg(VTX_SEG_SS, &s->ss);
+		vtx_write_seg(VTX_SEG_TR, &s->tr);
+		vtx_write_seg(VTX_SEG_LDTR, &s->ldt);
+		vtx_vmwrite(VTX_GUEST_GDTR_BASE, s->gdt.base);
+		vtx_vmwrite(VTX_GUEST_GDTR_LIMIT, s->gdt.limit);
+		vtx_vmwrite(VTX_GUEST_IDTR_BASE, s->idt.base);
+		vtx_vmwrite(VTX_GUEST_IDTR_LIMIT, s->idt.limit);
+		v->cr2 = s->cr2;
+		v->cr8 = s->cr8;
+		v->apic_base = s->apic_base;
+		vtx_vmwrite(VTX_GUEST_CR3, s->cr3);
+		vtx_vmwrite(VTX_GUEST_IA32_EFER, s->efer);
+		vtx_vcpu_set_cr4(v, s->cr4);
+		vtx_vcpu_set_cr0(v, s->cr0);	/* last: derives EFER.LMA */
+		r = vtx_vcpu_load_pdptrs(v);
+	}
+	preempt_enable();
+	return r;
+}
