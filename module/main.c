@@ -38,8 +38,10 @@ static int __init vtx_init(void)
 	r = vtx_vmx_init(&opt);
 	if (r)
 		return r;
+	vtx_debugfs_init();
 	r = vtx_dev_register();
 	if (r) {
+		vtx_debugfs_exit();
 		vtx_vmx_exit();
 		return r;
 	}
@@ -49,6 +51,7 @@ static int __init vtx_init(void)
 static void __exit vtx_exit(void)
 {
 	vtx_dev_unregister();
+	vtx_debugfs_exit();
 	vtx_vmx_exit();
 }
 

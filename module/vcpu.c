@@ -18,6 +18,8 @@
 
 /* As many CPUID entries as KVM takes (its KVM_MAX_CPUID_ENTRIES). */
 #define VTX_MAX_CPUID_ENTRIES	256
+/* KVM's MAX_IO_MSRS. */
+#define VTX_MAX_MSR_ENTRIES	256
 
 static int vtx_vcpu_read_guest(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
 			       unsigned int len)
@@ -25,6 +27,14 @@ static int vtx_vcpu_read_guest(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
 	struct vtx_vcpu *vcpu = container_of(v, struct vtx_vcpu, vmx);
 
 	return vtx_vm_read_guest(vcpu->vm, gpa, buf, len);
+}
+
+static int vtx_vcpu_write_guest(struct vtx_vmx_vcpu *v, u64 gpa,
+				const void *buf, unsigned int len)
+{
+	struct vtx_vcpu *vcpu = container_of(v, struct vtx_vcpu, vmx);
+
+	return vtx_vm_write_guest(vcpu->vm, gpa, buf, len);
 }
 
 /* KVM_SET_CPUID2: the table the guest's CPUID answers from. */
@@ -46,6 +56,34 @@ static long vtx_vcpu_set_cpuid(struct vtx_vcpu *vcpu,
 	vcpu->vmx.cpuid = e;
 	vcpu->vmx.cpuid_nent = c.nent;
 	return 0;
+}
+
+/*
+ * KVM_GET_MSRS / KVM_SET_MSRS: as in KVM, the return value is how many
+ * entries were done; the first MSR vtx does not virtualize stops it.
+ */
+static long vtx_vcpu_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *um,
+			  bool set)
+{
+	struct kvm_msr_entry e;
+	struct kvm_msrs m;
+	u32 i;
+
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.nmsrs >= VTX_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	for (i = 0; i < m.nmsrs; i++) {
+		if (copy_from_user(&e, &um->entries[i], sizeof(e)))
+			return -EFAULT;
+		if (set ? vtx_vmx_set_msr(&vcpu->vmx, e.index, e.data) :
+			  vtx_vmx_get_msr(&vcpu->vmx, e.index, &e.data))
+			break;
+		if (!set && copy_to_user(&um->entries[i].data, &e.data,
+					 sizeof(e.data)))
+			return -EFAULT;
+	}
+	return i;
 }
 
 static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
@@ -94,6 +132,26 @@ static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_SET_CPUID2:
 		r = vtx_vcpu_set_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_FPU: {
+		struct kvm_fpu fpu;
+
+		vtx_vmx_get_fpu(&vcpu->vmx, &fpu);
+		r = copy_to_user(argp, &fpu, sizeof(fpu)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_FPU: {
+		struct kvm_fpu fpu;
+
+		r = copy_from_user(&fpu, argp, sizeof(fpu)) ? -EFAULT :
+		    vtx_vmx_set_fpu(&vcpu->vmx, &fpu);
+		break;
+	}
+	case KVM_GET_MSRS:
+		r = vtx_vcpu_msrs(vcpu, argp, false);
+		break;
+	case KVM_SET_MSRS:
+		r = vtx_vcpu_msrs(vcpu, argp, true);
 		break;
 	default:
 		r = -ENOTTY;
@@ -181,14 +239,14 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
 	vcpu->vmx.run = page_address(vcpu->pages[0]);
 	vcpu->vmx.pio_data = page_address(vcpu->pages[1]);
 	vcpu->vmx.read_guest = vtx_vcpu_read_guest;
+	vcpu->vmx.write_guest = vtx_vcpu_write_guest;
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {
 		r = -EEXIST;
 		goto fail;
 	}
-	/* VPID 0: no tags yet, every entry and exit flushes the TLB. */
-	r = vtx_vmx_vcpu_create(&vcpu->vmx, vm->ept.eptp, 0);
+	r = vtx_vmx_vcpu_create(&vcpu->vmx, vm->ept.eptp);
 	if (r)
 		goto fail;
 	kref_get(&vm->ref);
@@ -215,7 +273,7 @@ fail:
 
 /*
  * KVM_GET_SUPPORTED_CPUID: the host's leaves that vtx passes through,
- * with VMX and SMX hidden and the hypervisor bit set.
+ * filtered as a guest without a table sees them (vmx/lib/cpuid.c).
  */
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc)
 {
@@ -226,6 +284,7 @@ long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc)
 	struct kvm_cpuid_entry2 e[ARRAY_SIZE(leaves)];
 	struct kvm_cpuid2 c;
 	unsigned int i;
+	u32 r[4];
 
 	if (copy_from_user(&c, uc, sizeof(c)))
 		return -EFAULT;
@@ -237,16 +296,35 @@ long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc)
 		e[i].index = leaves[i][1];
 		if (e[i].function == 7 || e[i].function == 0xd)
 			e[i].flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
-		cpuid_count(e[i].function, e[i].index, &e[i].eax, &e[i].ebx,
-			    &e[i].ecx, &e[i].edx);
-		if (e[i].function == 1) {
-			e[i].ecx &= ~(BIT(5) | BIT(6));
-			e[i].ecx |= BIT(31);
-		}
+		vtx_cpuid_host(e[i].function, e[i].index, r);
+		e[i].eax = r[0];
+		e[i].ebx = r[1];
+		e[i].ecx = r[2];
+		e[i].edx = r[3];
 	}
 	c.nent = ARRAY_SIZE(leaves);
 	if (copy_to_user(uc, &c, sizeof(c)) ||
 	    copy_to_user(uc->entries, e, sizeof(e)))
+		return -EFAULT;
+	return 0;
+}
+
+/* KVM_GET_MSR_INDEX_LIST: the MSRs KVM_GET_MSRS can read. */
+long vtx_get_msr_index_list(struct kvm_msr_list __user *ul)
+{
+	struct kvm_msr_list l;
+	u32 n;
+
+	if (copy_from_user(&l, ul, sizeof(l)))
+		return -EFAULT;
+	n = l.nmsrs;
+	l.nmsrs = vtx_nr_msrs;
+	if (copy_to_user(ul, &l, sizeof(l)))
+		return -EFAULT;
+	if (n < vtx_nr_msrs)
+		return -E2BIG;
+	if (copy_to_user(ul->indices, vtx_msr_list,
+			 vtx_nr_msrs * sizeof(vtx_msr_list[0])))
 		return -EFAULT;
 	return 0;
 }

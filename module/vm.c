@@ -29,8 +29,7 @@ static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 		return;
 	vtx_ept_unmap(&vm->ept, s->gpa, s->npages << PAGE_SHIFT);
 	vtx_ept_flush(&vm->ept);
-	unpin_user_pages_dirty_lock(s->pages, s->npages,
-				    !(s->flags & KVM_MEM_READONLY));
+	unpin_user_pages_dirty_lock(s->pages, s->npages, s->writable);
 	account_locked_vm(vm->mm, s->npages, false);
 	atomic_long_sub(s->npages, &vtx_counters.pinned_pages);
 	kvfree(s->pages);
@@ -72,11 +71,14 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 			   const struct kvm_userspace_memory_region *m)
 {
 	unsigned long npages = m->memory_size >> PAGE_SHIFT, done = 0;
-	unsigned int gup = FOLL_LONGTERM;
+	/*
+	 * Pin for writing even a read-only slot when the mapping allows it:
+	 * that breaks copy-on-write now, so the pinned page is the one the
+	 * process writes later, not the shared zero page.
+	 */
+	unsigned int gup = FOLL_LONGTERM | FOLL_WRITE;
 	int r;
 
-	if (!(m->flags & KVM_MEM_READONLY))
-		gup |= FOLL_WRITE;
 	r = account_locked_vm(vm->mm, npages, true);
 	if (r)
 		return r;	/* -ENOMEM: over RLIMIT_MEMLOCK */
@@ -89,11 +91,18 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 		r = pin_user_pages_fast(m->userspace_addr + (done << PAGE_SHIFT),
 					min(npages - done, 512UL), gup,
 					s->pages + done);
+		/* A read-only slot over a read-only mapping: pin it as such. */
+		if (r <= 0 && (gup & FOLL_WRITE) && done == 0 &&
+		    (m->flags & KVM_MEM_READONLY)) {
+			gup &= ~FOLL_WRITE;
+			continue;
+		}
 		if (r <= 0)
 			break;
 		done += r;
 	}
 	s->used = true;
+	s->writable = gup & FOLL_WRITE;
 	s->flags = m->flags;
 	s->gpa = m->guest_phys_addr;
 	s->uaddr = m->userspace_addr;
@@ -139,8 +148,11 @@ static int vtx_vm_set_memory(struct vtx_vm *vm,
 			r = -EINVAL;
 		goto out;
 	}
-	if (!m->memory_size)
+	/* Deleting a slot that does not exist: KVM says EINVAL. */
+	if (!m->memory_size) {
+		r = -EINVAL;
 		goto out;
+	}
 	for (i = 0; i < VTX_MAX_SLOTS; i++) {
 		struct vtx_memslot *o = &vm->slots[i];
 
@@ -156,7 +168,10 @@ out:
 	return r;
 }
 
-int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
+/* Copy between a buffer and guest memory, page by page, through the
+ * pinned pages of the slots; writes only to writable slots. */
+static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
+			 unsigned int len, bool write)
 {
 	int i, r = -EFAULT;
 
@@ -171,7 +186,8 @@ int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
 			struct vtx_memslot *s = &vm->slots[i];
 
 			if (s->used && gpa >= s->gpa &&
-			    gpa < s->gpa + (s->npages << PAGE_SHIFT)) {
+			    gpa < s->gpa + (s->npages << PAGE_SHIFT) &&
+			    (!write || !(s->flags & KVM_MEM_READONLY))) {
 				page = s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
 				break;
 			}
@@ -179,7 +195,10 @@ int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
 		if (!page)
 			goto out;
 		p = kmap_local_page(page);
-		memcpy(buf, p + off, n);
+		if (write)
+			memcpy(p + off, buf, n);
+		else
+			memcpy(buf, p + off, n);
 		kunmap_local(p);
 		buf += n;
 		gpa += n;
@@ -189,6 +208,17 @@ int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
 out:
 	mutex_unlock(&vm->lock);
 	return r;
+}
+
+int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return vtx_vm_access(vm, gpa, buf, len, false);
+}
+
+int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
+		       unsigned int len)
+{
+	return vtx_vm_access(vm, gpa, (void *)buf, len, true);
 }
 
 static void vtx_vm_free(struct kref *ref)

@@ -24,6 +24,7 @@ extern struct vtx_counters vtx_counters;
 
 struct vtx_memslot {
 	bool used;
+	bool writable;			/* pinned for writing */
 	u32 flags;
 	u64 gpa, uaddr;
 	unsigned long npages;
@@ -55,8 +56,14 @@ struct vtx_vcpu {
 int vtx_vm_create(unsigned long type);
 void vtx_vm_put(struct vtx_vm *vm);
 int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len);
+int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
+		       unsigned int len);
 int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
+long vtx_get_msr_index_list(struct kvm_msr_list __user *ul);
+
+void vtx_debugfs_init(void);
+void vtx_debugfs_exit(void);
 
 int vtx_dev_register(void);
 void vtx_dev_unregister(void);

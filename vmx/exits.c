@@ -20,6 +20,7 @@
 #include "exits.h"
 #include "vmx_ops.h"
 #include "lib/vmcs_fields.h"
+#include "lib/cpuid.h"
 #include "lib/walk.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
@@ -80,6 +81,12 @@ static void vtx_set_gpr(struct vtx_vmx_vcpu *v, unsigned int reg, u64 val)
 		vtx_vmwrite(VTX_GUEST_RSP, val);
 	else
 		v->regs[reg] = val;
+}
+
+/* Does VM-exit instruction information describe INS/OUTS (SDM A.1)? */
+static bool cfg_inout_info(void)
+{
+	return vtx_vmx_config()->inout_info;
 }
 
 static bool vtx_long_mode(void)
@@ -162,35 +169,141 @@ static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
 }
 
 /* CPUID always exits (SDM 26.1.2): answer from the table user space set
- * with KVM_SET_CPUID2, else from the host with VMX hidden. */
+ * with KVM_SET_CPUID2, else from the host, filtered (lib/cpuid.c).  Either
+ * way OSXSAVE mirrors the guest's CR4, as on hardware. */
 static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
 {
 	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
-	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
+	u32 r[4] = { 0 };
 	const struct kvm_cpuid_entry2 *e;
 
 	if (v->cpuid) {
 		e = vtx_find_cpuid(v, leaf, index);
 		if (e) {
-			eax = e->eax;
-			ebx = e->ebx;
-			ecx = e->ecx;
-			edx = e->edx;
+			r[VTX_CPUID_EAX] = e->eax;
+			r[VTX_CPUID_EBX] = e->ebx;
+			r[VTX_CPUID_ECX] = e->ecx;
+			r[VTX_CPUID_EDX] = e->edx;
 		}
 	} else {
-		cpuid_count(leaf, index, &eax, &ebx, &ecx, &edx);
-		if (leaf == 1) {
-			ecx &= ~(BIT(5) | BIT(6));	/* VMX, SMX */
-			ecx |= BIT(31);			/* hypervisor */
-			if (!vtx_xsave_enabled())	/* XSAVE, OSXSAVE, AVX */
-				ecx &= ~(BIT(26) | BIT(27) | BIT(28));
-		}
+		vtx_cpuid_host(leaf, index, r);
 	}
-	v->regs[VTX_REG_RAX] = eax;
-	v->regs[VTX_REG_RBX] = ebx;
-	v->regs[VTX_REG_RCX] = ecx;
-	v->regs[VTX_REG_RDX] = edx;
+	if (leaf == 1)
+		r[VTX_CPUID_ECX] = vtx_cpuid_osxsave(r[VTX_CPUID_ECX],
+						     v->cr4 & X86_CR4_OSXSAVE);
+	v->regs[VTX_REG_RAX] = r[VTX_CPUID_EAX];
+	v->regs[VTX_REG_RBX] = r[VTX_CPUID_EBX];
+	v->regs[VTX_REG_RCX] = r[VTX_CPUID_ECX];
+	v->regs[VTX_REG_RDX] = r[VTX_CPUID_EDX];
 	return vtx_skip_insn(v);
+}
+
+static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
+static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len);
+static u64 vtx_addr_update(u64 old, u64 val, unsigned int size);
+
+/* Most bytes one INS exit asks user space for (KVM's read-ahead). */
+#define VTX_PIO_STRING_MAX	1024
+
+static u64 vtx_addr_mask(unsigned int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (8 * addr_size)) - 1;
+}
+
+/* Translate seg:reg of a string instruction to a guest-physical address
+ * that holds @bytes without crossing a page. */
+static int vtx_string_gpa(struct vtx_vmx_vcpu *v, unsigned int seg,
+			  unsigned int reg, unsigned int addr_size,
+			  unsigned int bytes, u64 *la_out, u64 *gpa)
+{
+	struct vtx_paging p = {
+		.cr0 = v->cr0, .cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.cr4 = v->cr4, .efer = vtx_vmread(VTX_GUEST_IA32_EFER),
+	};
+	u64 la = v->regs[reg] & vtx_addr_mask(addr_size);
+
+	/* In 64-bit mode ES, DS (and CS, SS) have base 0 (SDM Vol. 3A 3.4.4). */
+	if (!(vtx_long_mode() && seg < 4))
+		la += vtx_vmread(VTX_GUEST_ES_BASE + 2 * seg);
+	*la_out = la;
+	if (((la & (PAGE_SIZE - 1)) + bytes) > PAGE_SIZE)
+		return -EFAULT;
+	return vtx_guest_translate(&p, la, vtx_read_gpa, v, gpa);
+}
+
+/*
+ * INS and OUTS (SDM 28.2.1 Table 28-5, VM-exit instruction information
+ * in 28.2.5).  As in KVM: OUTS leaves one element per exit; INS asks for
+ * as many as fit in the destination page and in 1 KiB, in one exit.  REP goes on by
+ * executing the instruction again until rCX reaches 0.
+ */
+static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
+				bool in, bool rep, u16 port)
+{
+	u32 info = vtx_vmread(VTX_VMX_INSTRUCTION_INFO);
+	unsigned int addr_size = 2 << ((info >> 7) & 7);
+	unsigned int seg = in ? 0 : (info >> 15) & 7;	/* INS: always ES */
+	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 rcx = v->regs[VTX_REG_RCX] & vtx_addr_mask(addr_size);
+	struct kvm_run *run = v->run;
+	u32 count = 1;
+	u64 la, gpa;
+
+	if (addr_size > 8 || !cfg_inout_info())
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	if (in && rep && !df) {
+		/* KVM's emulator reads ahead at most 1 KiB: so does vtx, so
+		 * user space sees the same exits from both. */
+		count = min_t(u64, rcx, VTX_PIO_STRING_MAX / size);
+		if (vtx_string_gpa(v, seg, VTX_REG_RDI, addr_size, size, &la,
+				   &gpa))
+			return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		count = min_t(u64, count,
+			      (PAGE_SIZE - (la & (PAGE_SIZE - 1))) / size);
+	}
+	if (vtx_string_gpa(v, seg, in ? VTX_REG_RDI : VTX_REG_RSI, addr_size,
+			   size * count, &la, &gpa))
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	if (!in && v->read_guest(v, gpa, v->pio_data, size))
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = PAGE_SIZE;
+	v->pio_str.pending = true;
+	v->pio_str.in = in;
+	v->pio_str.rep = rep;
+	v->pio_str.size = size;
+	v->pio_str.addr_size = addr_size;
+	v->pio_str.len = vtx_insn_len();
+	v->pio_str.count = count;
+	v->pio_str.gpa = gpa;
+	return 0;
+}
+
+/* After user space: store INS data, move rSI/rDI and rCX, and move past
+ * the instruction once rCX is done. */
+static void vtx_complete_string_io(struct vtx_vmx_vcpu *v)
+{
+	typeof(v->pio_str) *s = &v->pio_str;
+	unsigned int reg = s->in ? VTX_REG_RDI : VTX_REG_RSI;
+	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 delta = (u64)s->size * s->count, mask = vtx_addr_mask(s->addr_size);
+	u64 *r = &v->regs[reg], *rcx = &v->regs[VTX_REG_RCX];
+
+	s->pending = false;
+	if (s->in && v->write_guest(v, s->gpa, v->pio_data, delta))
+		return;	/* the slot went away: the guest retries the INS */
+	*r = vtx_addr_update(*r, df ? *r - delta : *r + delta, s->addr_size);
+	if (s->rep) {
+		*rcx = vtx_addr_update(*rcx, *rcx - s->count, s->addr_size);
+		if (*rcx & mask)
+			return;	/* more to do: execute it again */
+	}
+	vtx_skip(v, s->len);
 }
 
 /* SDM 28.2.1 Table 28-5: I/O instruction. */
@@ -201,9 +314,8 @@ static int vtx_handle_io(struct vtx_vmx_vcpu *v)
 	bool in = q & 8;
 	struct kvm_run *run = v->run;
 
-	/* String I/O needs the guest's address translation: not yet. */
 	if (q & 16)
-		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return vtx_handle_string_io(v, size, in, q & 32, q >> 16);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -228,6 +340,8 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 
 	if (v->mmio_pending)
 		vtx_complete_mmio(v);
+	if (v->pio_str.pending)
+		vtx_complete_string_io(v);
 
 	if (v->pio_in_pending) {
 		u64 data = 0, *rax = &v->regs[VTX_REG_RAX];
@@ -379,11 +493,13 @@ static bool vtx_canonical(u64 addr)
 	return (u64)(((s64)addr << 16) >> 16) == addr;
 }
 
-/* The MSRs a guest reads and writes without leaving the kernel; every
- * other MSR answers #GP (SDM Vol. 4 lists them). */
-static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
+/*
+ * The MSRs a guest reads and writes without leaving the kernel, also
+ * what KVM_{GET,SET}_MSRS reach; every other MSR is #GP for the guest and
+ * an error for user space (SDM Vol. 4 lists them).  The VMCS is loaded.
+ */
+int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *valp)
 {
-	u32 msr = v->regs[VTX_REG_RCX];
 	u64 val;
 
 	switch (msr) {
@@ -432,9 +548,26 @@ static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
 	case MSR_IA32_MISC_ENABLE:
 		val = MSR_IA32_MISC_ENABLE_FAST_STRING;
 		break;
+	/* VMX is hidden: the control reads as KVM's default, 0. */
+	case MSR_IA32_FEAT_CTL:
+		val = 0;
+		break;
+	case MSR_TSC_AUX:
+		val = v->tsc_aux;
+		break;
 	default:
-		return vtx_inject_gp(v);
+		return -EINVAL;
 	}
+	*valp = val;
+	return 0;
+}
+
+static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
+{
+	u64 val;
+
+	if (vtx_msr_get(v, v->regs[VTX_REG_RCX], &val))
+		return vtx_inject_gp(v);
 	v->regs[VTX_REG_RAX] = (u32)val;
 	v->regs[VTX_REG_RDX] = val >> 32;
 	return vtx_skip_insn(v);
@@ -451,18 +584,15 @@ static bool vtx_pat_valid(u64 pat)
 	return true;
 }
 
-static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
+int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 {
-	u32 msr = v->regs[VTX_REG_RCX];
-	u64 val = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
-
 	switch (msr) {
 	case MSR_EFER:
 		/* LME cannot change while paging is on; LMA is the CPU's. */
 		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
 		    ((v->cr0 & X86_CR0_PG) &&
 		     ((val ^ vtx_vmread(VTX_GUEST_IA32_EFER)) & EFER_LME)))
-			return vtx_inject_gp(v);
+			return -EINVAL;
 		vtx_vmwrite(VTX_GUEST_IA32_EFER, val);
 		vtx_vcpu_set_cr0(v, v->cr0);	/* recomputes LMA */
 		break;
@@ -477,7 +607,7 @@ static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
 		if (!vtx_canonical(val))
-			return vtx_inject_gp(v);
+			return -EINVAL;
 		if (msr == MSR_LSTAR)
 			v->lstar = val;
 		else if (msr == MSR_CSTAR)
@@ -501,17 +631,39 @@ static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
 		break;
 	case MSR_IA32_CR_PAT:
 		if (!vtx_pat_valid(val))
-			return vtx_inject_gp(v);
+			return -EINVAL;
 		vtx_vmwrite(VTX_GUEST_IA32_PAT, val);
 		break;
 	case MSR_IA32_APICBASE:
 		v->apic_base = val;
 		break;
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return -EINVAL;
+		v->tsc_aux = val;
+		break;
 	default:
-		return vtx_inject_gp(v);
+		return -EINVAL;
 	}
+	return 0;
+}
+
+static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
+{
+	u64 val = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
+
+	if (vtx_msr_set(v, v->regs[VTX_REG_RCX], val))
+		return vtx_inject_gp(v);
 	return vtx_skip_insn(v);
 }
+
+const u32 vtx_msr_list[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
+	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE, MSR_TSC_AUX,
+};
+const unsigned int vtx_nr_msrs = ARRAY_SIZE(vtx_msr_list);
 
 static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
@@ -588,8 +740,13 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 
 		memcpy(run->mmio.data, &val, in.size);
 	}
+	/* Like KVM, a store is done when it exits: RIP moves on now; a
+	 * load finishes on the next KVM_RUN, with the data. */
 	v->mmio = in;
-	v->mmio_pending = true;
+	if (write)
+		vtx_complete_mmio(v);
+	else
+		v->mmio_pending = true;
 	return 0;
 }
 
@@ -602,8 +759,9 @@ static u64 vtx_addr_update(u64 old, u64 val, unsigned int size)
 	return size == 4 ? (u32)val : val;
 }
 
-/* Finish the MMIO access on the next KVM_RUN; REP STOS goes on by
- * executing the instruction again until rCX reaches 0. */
+/* Finish an MMIO access: a load's data into its register, STOS's rDI and
+ * rCX; REP STOS goes on by executing the instruction again until rCX
+ * reaches 0. */
 static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
 {
 	struct vtx_insn *in = &v->mmio;
@@ -627,7 +785,7 @@ static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
 				return;	/* not done: execute it again */
 		}
 	}
-	v->pending_skip = in->len;
+	vtx_skip(v, in->len);
 }
 
 /* XSETBV always exits; #UD and CPL checks came first (SDM 26.1.1). */

@@ -26,5 +26,7 @@ void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
 bool vtx_vcpu_cr4_valid(u64 cr4);
 bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
+int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
+int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
 
 #endif /* _VTX_VMX_EXITS_H */

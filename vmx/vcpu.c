@@ -9,6 +9,7 @@
 
 #include <linux/gfp.h>
 #include <linux/hw_breakpoint.h>
+#include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -29,6 +30,7 @@
 #include "vmx_ops.h"
 #include "exits.h"
 #include "lib/vmcs_fields.h"
+#include "lib/cpuid.h"
 
 int vtx_vmenter(u64 *regs, bool launched);
 void vtx_vmexit(void);
@@ -173,6 +175,9 @@ static int vtx_vcpu_load(struct vtx_vmx_vcpu *v)
 		smp_store_release(&v->cpu, cpu);
 		local_irq_restore(flags);
 		vtx_write_host_percpu_state(cpu);
+		/* This CPU may hold the VPID's entries from an earlier stay,
+		 * or from a vCPU that had the VPID before. */
+		v->flush_tlb = true;
 	} else if (this_cpu_read(vtx_current_vmcs) != v) {
 		if (vtx_vmptrld(v->vmcs_pa))
 			return -EIO;
@@ -226,6 +231,46 @@ static const struct vtx_vmcs_config *cfg(void)
 	return vtx_vmx_config();
 }
 
+/*
+ * VPIDs (SDM 29.1): one per vCPU, 1..65535 (0 is the host's).  When they
+ * run out, a vCPU goes without (VPID disabled in its VMCS: every entry
+ * and exit flushes its TLB entries, SDM 29.3.3.3).
+ */
+static DEFINE_IDA(vtx_vpids);
+
+static u16 vtx_vpid_alloc(void)
+{
+	int id;
+
+	if (!(cfg()->ctl[VTX_WORD_PROC2] & VTX_PROC2_ENABLE_VPID))
+		return 0;
+	id = ida_alloc_range(&vtx_vpids, 1, 0xffff, GFP_KERNEL);
+	return id < 0 ? 0 : id;
+}
+
+static void vtx_vpid_free(u16 vpid)
+{
+	if (vpid)
+		ida_free(&vtx_vpids, vpid);
+}
+
+/* Flush this CPU's TLB entries tagged with the vCPU's VPID (SDM 31.3). */
+static void vtx_vpid_flush(struct vtx_vmx_vcpu *v)
+{
+	if (!v->vpid)
+		return;
+	if (cfg()->ept_vpid_cap & VTX_VPID_CAP_INVVPID_SINGLE)
+		vtx_invvpid(VTX_INVVPID_SINGLE, v->vpid);
+	else
+		vtx_invvpid(VTX_INVVPID_ALL, 0);
+}
+
+/* RDTSCP runs natively for the guest: its TSC_AUX must be switched. */
+static bool vtx_has_rdtscp(void)
+{
+	return cfg()->ctl[VTX_WORD_PROC2] & VTX_PROC2_ENABLE_RDTSCP;
+}
+
 /* Long mode is active when EFER.LME and CR0.PG are (SDM Vol. 3A 9.8.5). */
 static void vtx_update_efer(struct vtx_vmx_vcpu *v, u64 efer)
 {
@@ -252,6 +297,9 @@ void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 {
 	u64 fixed0 = cfg()->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 
+	/* SDM Vol. 3A 4.10.4.1: these change how linear addresses map. */
+	if ((v->cr0 ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+		v->flush_tlb = true;
 	v->cr0 = cr0;
 	vtx_vmwrite(VTX_CR0_READ_SHADOW, cr0);
 	cr0 &= ~(X86_CR0_CD | X86_CR0_NW);
@@ -263,6 +311,8 @@ void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 /* CR4 with VMXE forced on (SDM A.8); the guest never sees VMXE. */
 void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 {
+	if (v->cr4 != cr4)
+		v->flush_tlb = true;
 	v->cr4 = cr4;
 	vtx_vmwrite(VTX_CR4_READ_SHADOW, cr4);
 	vtx_vmwrite(VTX_GUEST_CR4, vtx_cr_apply_fixed(cr4, cfg()->cr4_fixed0,
@@ -328,7 +378,7 @@ static void vtx_vcpu_reset(struct vtx_vmx_vcpu *v)
 }
 
 /* SDM 26.2: the fields that stay the same for the vCPU's whole life. */
-static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
+static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 {
 	const struct vtx_vmcs_config *c = cfg();
 	u32 proc2 = c->ctl[VTX_WORD_PROC2];
@@ -336,13 +386,13 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
 
 	vtx_vmwrite(VTX_PIN_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PIN]);
 	vtx_vmwrite(VTX_CPU_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PROC]);
-	if (!vpid)
+	if (!v->vpid)
 		proc2 &= ~VTX_PROC2_ENABLE_VPID;
 	vtx_vmwrite(VTX_SECONDARY_VM_EXEC_CONTROL, proc2);
 	vtx_vmwrite(VTX_VM_EXIT_CONTROLS, c->ctl[VTX_WORD_EXIT]);
 	vtx_vmwrite(VTX_VM_ENTRY_CONTROLS, c->ctl[VTX_WORD_ENTRY]);
 	if (proc2 & VTX_PROC2_ENABLE_VPID)
-		vtx_vmwrite(VTX_VIRTUAL_PROCESSOR_ID, vpid);
+		vtx_vmwrite(VTX_VIRTUAL_PROCESSOR_ID, v->vpid);
 	vtx_vmwrite(VTX_EPT_POINTER, eptp);
 	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
@@ -381,12 +431,13 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
 	}
 }
 
-int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
+int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp)
 {
 	struct page *page;
 	int r;
 
 	v->cpu = -1;
+	v->vpid = vtx_vpid_alloc();
 	INIT_LIST_HEAD(&v->loaded_link);
 	v->xsave = kzalloc(vtx_xsave_size, GFP_KERNEL_ACCOUNT);
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -394,6 +445,7 @@ int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
 		kfree(v->xsave);
 		if (page)
 			__free_page(page);
+		vtx_vpid_free(v->vpid);
 		return -ENOMEM;
 	}
 	/* The legacy area's FCW and MXCSR at their reset values (SDM Vol. 1
@@ -410,7 +462,7 @@ int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid)
 	if (!r)
 		r = vtx_vcpu_load(v);
 	if (!r) {
-		vtx_vmcs_setup(v, eptp, vpid);
+		vtx_vmcs_setup(v, eptp);
 		vtx_vcpu_reset(v);
 	}
 	preempt_enable();
@@ -430,15 +482,17 @@ void vtx_vmx_vcpu_destroy(struct vtx_vmx_vcpu *v)
 	free_page((unsigned long)v->vmcs);
 	vtx_vmx_account_vmcs(-1);
 	kfree(v->xsave);
+	vtx_vpid_free(v->vpid);
 	v->vmcs = NULL;
 	v->xsave = NULL;
+	v->vpid = 0;
 }
 
 /* Host state a VM exit loses, saved before entry (see vtx_vmx_vcpu_run). */
 struct vtx_host_state {
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
 	u64 fs_base, kernel_gs_base, debugctl;
-	u64 star, lstar, cstar, sfmask;
+	u64 star, lstar, cstar, sfmask, tsc_aux;
 	struct desc_ptr idt;
 };
 
@@ -459,6 +513,9 @@ static void vtx_switch_to_guest(struct vtx_vmx_vcpu *v,
 	rdmsrl(MSR_LSTAR, h->lstar);
 	rdmsrl(MSR_CSTAR, h->cstar);
 	rdmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	/* TSC_AUX is the host's CPU number, for getcpu() and RDTSCP. */
+	if (vtx_has_rdtscp())
+		rdmsrl(MSR_TSC_AUX, h->tsc_aux);
 	/* VM entry checks host selectors have RPL = TI = 0 (SDM 26.2.3). */
 	vtx_vmwrite(VTX_HOST_FS_SELECTOR, (h->fs_sel & 7) ? 0 : h->fs_sel);
 	vtx_vmwrite(VTX_HOST_GS_SELECTOR, (h->gs_sel & 7) ? 0 : h->gs_sel);
@@ -470,6 +527,8 @@ static void vtx_switch_to_guest(struct vtx_vmx_vcpu *v,
 	wrmsrl(MSR_LSTAR, v->lstar);
 	wrmsrl(MSR_CSTAR, v->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+	if (vtx_has_rdtscp())
+		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
 }
 
 /* Interrupts off, right after the exit: what the CPU left in host state. */
@@ -512,11 +571,21 @@ static void vtx_switch_to_host(struct vtx_vmx_vcpu *v,
 	wrmsrl(MSR_LSTAR, h->lstar);
 	wrmsrl(MSR_CSTAR, h->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	if (vtx_has_rdtscp()) {
+		rdmsrl(MSR_TSC_AUX, v->tsc_aux);
+		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+	}
 }
 
 bool vtx_xsave_enabled(void)
 {
 	return vtx_host_xcr0 != 0;
+}
+
+void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4])
+{
+	cpuid_count(leaf, index, &r[0], &r[1], &r[2], &r[3]);
+	vtx_cpuid_filter(leaf, index, vtx_xsave_enabled(), r);
 }
 
 /* Save the FPU state of the guest: XSAVE of every host component, or
@@ -559,6 +628,10 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 	vtx_switch_to_guest(v, &host);
 
 	local_irq_disable();
+	if (v->flush_tlb) {
+		vtx_vpid_flush(v);
+		v->flush_tlb = false;
+	}
 	if (vtx_host_xcr0 && v->xcr0 != vtx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
 	if (native_read_cr2() != v->cr2)
@@ -592,7 +665,8 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 	struct kvm_run *run = v->run;
 	int r;
 
-	if (v->pending_skip || v->pio_in_pending || v->mmio_pending) {
+	if (v->pending_skip || v->pio_in_pending || v->mmio_pending ||
+	    v->pio_str.pending) {
 		preempt_disable();
 		r = vtx_vcpu_load(v);
 		if (!r)
@@ -606,10 +680,9 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 	 * 6.12 renames it for kernel code (immediate_exit__unsafe), so it
 	 * is read by position, the ABI's invariant.
 	 */
-	if (READ_ONCE(*(&run->request_interrupt_window + 1))) {
-		run->exit_reason = KVM_EXIT_INTR;
+	/* As KVM: -EINTR, exit_reason left as it was. */
+	if (READ_ONCE(*(&run->request_interrupt_window + 1)))
 		return -EINTR;
-	}
 
 	for (;;) {
 		if (signal_pending(current)) {
@@ -697,6 +770,7 @@ int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
 		v->pending_skip = 0;
 		v->pio_in_pending = false;
 		v->mmio_pending = false;
+		v->pio_str.pending = false;
 	}
 	preempt_enable();
 	return r;
@@ -761,6 +835,7 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 		vtx_vmwrite(VTX_GUEST_IDTR_LIMIT, s->idt.limit);
 		v->cr2 = s->cr2;
 		v->cr8 = s->cr8;
+		v->flush_tlb = true;	/* CR3 may be another address space */
 		v->apic_base = s->apic_base;
 		vtx_vmwrite(VTX_GUEST_CR3, s->cr3);
 		vtx_vmwrite(VTX_GUEST_IA32_EFER, s->efer);
@@ -770,4 +845,81 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 	}
 	preempt_enable();
 	return r;
+}
+
+int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val)
+{
+	int r;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	if (!r)
+		r = vtx_msr_get(v, msr, val);
+	preempt_enable();
+	return r;
+}
+
+int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
+{
+	int r;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	if (!r)
+		r = vtx_msr_set(v, msr, val);
+	preempt_enable();
+	return r;
+}
+
+/*
+ * KVM_GET_FPU / KVM_SET_FPU through the FXSAVE image that starts both the
+ * FXSAVE and the XSAVE area (SDM Vol. 1 Table 10-2).
+ */
+struct vtx_fxsave {
+	u16 fcw, fsw;
+	u8 ftw, reserved;
+	u16 fop;
+	u64 fip, fdp;
+	u32 mxcsr, mxcsr_mask;
+	u8 st[8][16];
+	u8 xmm[16][16];
+};
+
+void vtx_vmx_get_fpu(struct vtx_vmx_vcpu *v, struct kvm_fpu *fpu)
+{
+	const struct vtx_fxsave *fx = v->xsave;
+
+	BUILD_BUG_ON(sizeof(*fx) != 416);
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st, sizeof(fpu->fpr));
+	fpu->fcw = fx->fcw;
+	fpu->fsw = fx->fsw;
+	fpu->ftwx = fx->ftw;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->fip;
+	fpu->last_dp = fx->fdp;
+	memcpy(fpu->xmm, fx->xmm, sizeof(fpu->xmm));
+	fpu->mxcsr = fx->mxcsr;
+}
+
+int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu)
+{
+	struct vtx_fxsave *fx = v->xsave;
+
+	/* Reserved MXCSR bits would make FXRSTOR/XRSTOR fault (#GP). */
+	if (fpu->mxcsr & ~0xffffu)
+		return -EINVAL;
+	memcpy(fx->st, fpu->fpr, sizeof(fx->st));
+	fx->fcw = fpu->fcw;
+	fx->fsw = fpu->fsw;
+	fx->ftw = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->fip = fpu->last_ip;
+	fx->fdp = fpu->last_dp;
+	memcpy(fx->xmm, fpu->xmm, sizeof(fx->xmm));
+	fx->mxcsr = fpu->mxcsr;
+	/* XSAVE header: x87 and SSE are no longer in their init state. */
+	if (vtx_host_xcr0)
+		*(u64 *)(v->xsave + 512) |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return 0;
 }

@@ -22,6 +22,14 @@ struct vtx_vmx_vcpu {
 	u64 vmcs_pa;
 	int cpu;
 	bool launched;
+	/*
+	 * VPID tagging the guest's TLB entries (0: none, and every entry and
+	 * exit flushes them).  With a VPID, stale entries are flushed with
+	 * INVVPID before the next entry when the vCPU arrives on a CPU or
+	 * changes its paging behind the hardware's back (flush_tlb).
+	 */
+	u16 vpid;
+	bool flush_tlb;
 	struct list_head loaded_link;	/* on its CPU's list of VMCSs */
 
 	/* Guest state outside the VMCS. */
@@ -31,7 +39,7 @@ struct vtx_vmx_vcpu {
 	u64 dr[4], dr6, dr7;		/* shadows: MOV DR always exits */
 	u64 xcr0;
 	u64 apic_base;
-	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	u64 star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
 	void *xsave;			/* guest FPU state, XSAVE format */
 
 	/* What the guest may learn from CPUID; NULL: a filtered host view. */
@@ -40,6 +48,13 @@ struct vtx_vmx_vcpu {
 
 	/* Port input that user space completes on the next KVM_RUN. */
 	bool pio_in_pending;
+	/* INS/OUTS in flight (SDM Vol. 2 INS, OUTS): one exit each. */
+	struct {
+		bool pending, in, rep;
+		u8 size, addr_size, len;
+		u32 count;
+		u64 gpa;		/* INS: where the data goes */
+	} pio_str;
 	/* An MMIO access that user space completes on the next KVM_RUN. */
 	bool mmio_pending;
 	struct vtx_insn mmio;
@@ -55,10 +70,12 @@ struct vtx_vmx_vcpu {
 	/* Reads guest-physical memory (module/ knows the memory slots). */
 	int (*read_guest)(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
 			  unsigned int len);
+	int (*write_guest)(struct vtx_vmx_vcpu *v, u64 gpa, const void *buf,
+			   unsigned int len);
 	u64 nr_exits[VTX_NR_EXIT_REASONS];
 };
 
-int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp, u16 vpid);
+int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp);
 void vtx_vmx_vcpu_destroy(struct vtx_vmx_vcpu *v);
 
 /* KVM_RUN: enter the guest until an exit needs user space or a signal. */
@@ -68,6 +85,21 @@ void vtx_vmx_get_regs(struct vtx_vmx_vcpu *v, struct kvm_regs *regs);
 int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs);
 void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *sregs);
 int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *sregs);
+
+void vtx_vmx_get_fpu(struct vtx_vmx_vcpu *v, struct kvm_fpu *fpu);
+int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu);
+
+/* KVM_GET_MSRS / KVM_SET_MSRS, one MSR: 0 or -EINVAL (not virtualized,
+ * or a value the guest could not write either). */
+/* CPUID(@leaf, @index) of the host as a guest of vtx may see it. */
+void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4]);
+
+int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
+int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
+
+/* The MSRs vtx virtualizes (KVM_GET_MSR_INDEX_LIST). */
+extern const u32 vtx_msr_list[];
+extern const unsigned int vtx_nr_msrs;
 
 /* VMCLEAR every VMCS active on this CPU, before it leaves VMX. */
 void vtx_vmx_clear_cpu_vmcss(void);

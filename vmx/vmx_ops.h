@@ -146,4 +146,24 @@ fail:
 	return -EIO;
 }
 
+/* SDM 31.3 INVVPID: 1 = single-context (@vpid), 2 = all-context. */
+#define VTX_INVVPID_SINGLE	1
+#define VTX_INVVPID_ALL		2
+
+static __always_inline int vtx_invvpid(unsigned long type, u16 vpid)
+{
+	struct {
+		u64 vpid, gla;
+	} desc = { vpid, 0 };
+
+	asm goto("1: invvpid %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
+		 : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
 #endif /* _VTX_VMX_OPS_H */

@@ -158,7 +158,8 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 	[VTX_WORD_PROC2] = {
 		.required = VTX_PROC2_ENABLE_EPT |
 			    VTX_PROC2_UNRESTRICTED_GUEST,
-		.optional = VTX_PROC2_ENABLE_VPID | VTX_PROC2_WBINVD_EXITING,
+		.optional = VTX_PROC2_ENABLE_VPID | VTX_PROC2_WBINVD_EXITING |
+			    VTX_PROC2_ENABLE_RDTSCP,
 	},
 	/*
 	 * The host is 64-bit; EFER is switched by the CPU on entry and
@@ -219,6 +220,7 @@ static int vtx_check_basic(struct vtx_vmcs_config *cfg, u64 basic,
 	cfg->vmcs_size = (basic >> VTX_BASIC_VMCS_SIZE_SHIFT) &
 			 VTX_BASIC_VMCS_SIZE_MASK;
 	cfg->true_controls = basic & VTX_BASIC_TRUE_CONTROLS;
+	cfg->inout_info = basic & VTX_BASIC_INOUT_INFO;
 
 	/* SDM A.1: a VMCS region is at most 4 KiB; vtx gives it one page. */
 	if (cfg->vmcs_size == 0 || cfg->vmcs_size > 4096)
@@ -300,6 +302,7 @@ bool vtx_vmcs_config_same(const struct vtx_vmcs_config *a,
 	return a->revision_id == b->revision_id &&
 	       a->vmcs_size == b->vmcs_size &&
 	       a->true_controls == b->true_controls &&
+	       a->inout_info == b->inout_info &&
 	       a->ept_vpid_cap == b->ept_vpid_cap &&
 	       a->cr0_fixed0 == b->cr0_fixed0 &&
 	       a->cr0_fixed1 == b->cr0_fixed1 &&
