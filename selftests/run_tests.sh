@@ -20,43 +20,7 @@ limit=${VTX_TEST_TIMEOUT:-900}
 tmp=${TMPDIR:-/tmp}/vtx-selftest.$$
 status=0
 
-# run_test NAME CMD [ARGS...]
-run_test() {
-	name=$1
-	shift
-	echo "# selftest: $name"
-	# A hung test must not take the remaining ones with it.
-	if command -v timeout >/dev/null 2>&1; then
-		set -- timeout "$limit" "$@"
-	fi
-	# tee keeps the console live; the status comes back through a file.
-	rm -f "$tmp.rc"
-	{ "$@" 2>&1; echo $? >"$tmp.rc"; } | tee "$tmp.out"
-	rc=$(cat "$tmp.rc" 2>/dev/null)
-	rc=${rc:-255}
-	echo "# exit=$rc"
-
-	plan=$(sed -n 's/^ *1\.\.\([0-9][0-9]*\).*/\1/p' "$tmp.out" | head -n 1)
-	got=$(grep -cE '^ *(not )?ok [0-9]+' "$tmp.out")
-	bad=$(grep -cE '^ *not ok [0-9]+' "$tmp.out")
-	if [ "$rc" = 4 ]; then
-		why=$(sed -n 's/^.*# *SKIP *//p' "$tmp.out" | head -n 1)
-		echo "ok - $name # SKIP ${why:-exit 4}"
-		return
-	fi
-	[ "$rc" = 0 ] && [ "$bad" = 0 ] || status=1
-	if [ -z "$plan" ] || [ "$got" -lt "$plan" ]; then
-		if [ "$rc" = 0 ]; then
-			echo "not ok - $name printed $got of ${plan:-?} results"
-			status=1
-		else
-			echo "not ok - $name exited $rc"
-		fi
-	elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
-		# A failure no result line admits to.
-		echo "not ok - $name exited $rc"
-	fi
-}
+. "$dir/run_test.sh"
 
 loaded() {
 	grep -q '^vtx ' /proc/modules
