@@ -37,7 +37,8 @@ static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 }
 
 /* Map a pinned slot: 2 MiB EPT pages where 512 pages are contiguous and
- * aligned on both sides, 4 KiB pages elsewhere. */
+ * aligned on both sides, 4 KiB pages elsewhere.
+ */
 static int vtx_slot_map(struct vtx_vm *vm, struct vtx_memslot *s)
 {
 	u64 perms = VTX_EPT_READ | VTX_EPT_EXEC;
@@ -169,7 +170,8 @@ out:
 }
 
 /* Copy between a buffer and guest memory, page by page, through the
- * pinned pages of the slots; writes only to writable slots. */
+ * pinned pages of the slots; writes only to writable slots.
+ */
 static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 			 unsigned int len, bool write)
 {

@@ -24,7 +24,8 @@
 #include "lib/walk.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
- * STI / MOV-SS blocking it may have left (SDM 25.4.2). */
+ * STI / MOV-SS blocking it may have left (SDM 25.4.2).
+ */
 static void vtx_skip(struct vtx_vmx_vcpu *v, unsigned int len)
 {
 	u32 intr = vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO);
@@ -132,7 +133,8 @@ static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
 }
 
 /* The interrupt is still pending: the host took it when vtx enabled
- * interrupts after the exit (no acknowledge-on-exit). */
+ * interrupts after the exit (no acknowledge-on-exit).
+ */
 static int vtx_handle_external_interrupt(struct vtx_vmx_vcpu *v)
 {
 	return 1;
@@ -170,7 +172,8 @@ static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
 
 /* CPUID always exits (SDM 26.1.2): answer from the table user space set
  * with KVM_SET_CPUID2, else from the host, filtered (lib/cpuid.c).  Either
- * way OSXSAVE mirrors the guest's CR4, as on hardware. */
+ * way OSXSAVE mirrors the guest's CR4, as on hardware.
+ */
 static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
 {
 	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
@@ -211,7 +214,8 @@ static u64 vtx_addr_mask(unsigned int addr_size)
 }
 
 /* Translate seg:reg of a string instruction to a guest-physical address
- * that holds @bytes without crossing a page. */
+ * that holds @bytes without crossing a page.
+ */
 static int vtx_string_gpa(struct vtx_vmx_vcpu *v, unsigned int seg,
 			  unsigned int reg, unsigned int addr_size,
 			  unsigned int bytes, u64 *la_out, u64 *gpa)
@@ -253,7 +257,8 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 	if (in && rep && !df) {
 		/* KVM's emulator reads ahead at most 1 KiB: so does vtx, so
-		 * user space sees the same exits from both. */
+		 * user space sees the same exits from both.
+		 */
 		count = min_t(u64, rcx, VTX_PIO_STRING_MAX / size);
 		if (vtx_string_gpa(v, seg, VTX_REG_RDI, addr_size, size, &la,
 				   &gpa))
@@ -285,7 +290,8 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 }
 
 /* After user space: store INS data, move rSI/rDI and rCX, and move past
- * the instruction once rCX is done. */
+ * the instruction once rCX is done.
+ */
 static void vtx_complete_string_io(struct vtx_vmx_vcpu *v)
 {
 	typeof(v->pio_str) *s = &v->pio_str;
@@ -326,7 +332,8 @@ static int vtx_handle_io(struct vtx_vmx_vcpu *v)
 	if (!in)
 		memcpy(v->pio_data, &v->regs[VTX_REG_RAX], size);
 	/* Like KVM, RIP moves past the instruction on the next KVM_RUN,
-	 * once user space has had its say. */
+	 * once user space has had its say.
+	 */
 	v->pio_in_pending = in;
 	v->pending_skip = vtx_insn_len();
 	return 0;
@@ -365,7 +372,8 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 }
 
 /* Load the four PDPTEs of PAE paging (SDM Vol. 3A 4.4.1); EPT needs
- * them in the VMCS whenever vtx, not the guest, turned paging on. */
+ * them in the VMCS whenever vtx, not the guest, turned paging on.
+ */
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 {
 	u64 pdpte[4] = { 0 };
@@ -741,7 +749,8 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 		memcpy(run->mmio.data, &val, in.size);
 	}
 	/* Like KVM, a store is done when it exits: RIP moves on now; a
-	 * load finishes on the next KVM_RUN, with the data. */
+	 * load finishes on the next KVM_RUN, with the data.
+	 */
 	v->mmio = in;
 	if (write)
 		vtx_complete_mmio(v);
@@ -751,7 +760,8 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 }
 
 /* Write @val to a register as an instruction of @size-byte addresses
- * would: 16 bits keep the rest, 32 bits zero-extend. */
+ * would: 16 bits keep the rest, 32 bits zero-extend.
+ */
 static u64 vtx_addr_update(u64 old, u64 val, unsigned int size)
 {
 	if (size == 2)
@@ -761,7 +771,8 @@ static u64 vtx_addr_update(u64 old, u64 val, unsigned int size)
 
 /* Finish an MMIO access: a load's data into its register, STOS's rDI and
  * rCX; REP STOS goes on by executing the instruction again until rCX
- * reaches 0. */
+ * reaches 0.
+ */
 static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
 {
 	struct vtx_insn *in = &v->mmio;
@@ -815,7 +826,8 @@ static int vtx_handle_vmcall(struct vtx_vmx_vcpu *v)
 }
 
 /* The entry failed on the guest state: SDM 27.8, the exit reason has
- * bit 31 set. */
+ * bit 31 set.
+ */
 static int vtx_handle_entry_failure(struct vtx_vmx_vcpu *v)
 {
 	v->run->exit_reason = KVM_EXIT_FAIL_ENTRY;

@@ -32,9 +32,6 @@
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
 
-int vtx_vmenter(u64 *regs, bool launched);
-void vtx_vmexit(void);
-
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
 static DEFINE_PER_CPU(struct vtx_vmx_vcpu *, vtx_current_vmcs);
@@ -116,6 +113,7 @@ static void vtx_vmcs_clear_ipi(void *data)
 /* Make @v's VMCS inactive wherever it is (SDM 25.11.3). */
 static void vtx_vmcs_clear(struct vtx_vmx_vcpu *v)
 {
+	/* Pairs with the release in vtx_vcpu_load(): the VMCS is loaded there. */
 	int cpu = smp_load_acquire(&v->cpu);
 
 	if (cpu >= 0)
@@ -172,11 +170,13 @@ static int vtx_vcpu_load(struct vtx_vmx_vcpu *v)
 		}
 		list_add(&v->loaded_link, this_cpu_ptr(&vtx_loaded_vmcss));
 		this_cpu_write(vtx_current_vmcs, v);
+		/* Publish the CPU once the VMCS is on its list (see above). */
 		smp_store_release(&v->cpu, cpu);
 		local_irq_restore(flags);
 		vtx_write_host_percpu_state(cpu);
 		/* This CPU may hold the VPID's entries from an earlier stay,
-		 * or from a vCPU that had the VPID before. */
+		 * or from a vCPU that had the VPID before.
+		 */
 		v->flush_tlb = true;
 	} else if (this_cpu_read(vtx_current_vmcs) != v) {
 		if (vtx_vmptrld(v->vmcs_pa))
@@ -187,8 +187,10 @@ static int vtx_vcpu_load(struct vtx_vmx_vcpu *v)
 }
 
 /* Segments: selector, limit, access rights, base are at fixed strides. */
-enum { VTX_SEG_ES, VTX_SEG_CS, VTX_SEG_SS, VTX_SEG_DS, VTX_SEG_FS,
-       VTX_SEG_GS, VTX_SEG_LDTR, VTX_SEG_TR };
+enum {
+	VTX_SEG_ES, VTX_SEG_CS, VTX_SEG_SS, VTX_SEG_DS, VTX_SEG_FS,
+	VTX_SEG_GS, VTX_SEG_LDTR, VTX_SEG_TR
+};
 
 static void vtx_write_seg(int seg, const struct kvm_segment *s)
 {
@@ -449,7 +451,8 @@ int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp)
 		return -ENOMEM;
 	}
 	/* The legacy area's FCW and MXCSR at their reset values (SDM Vol. 1
-	 * 10.5.1); XRSTOR takes the rest from the init state. */
+	 * 10.5.1); XRSTOR takes the rest from the init state.
+	 */
 	*(u16 *)v->xsave = 0x37f;
 	*(u32 *)(v->xsave + 24) = 0x1f80;
 	v->vmcs = page_address(page);
@@ -589,7 +592,8 @@ void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4])
 }
 
 /* Save the FPU state of the guest: XSAVE of every host component, or
- * FXSAVE without XSAVE (SDM Vol. 1 13.7, 10.5). */
+ * FXSAVE without XSAVE (SDM Vol. 1 13.7, 10.5).
+ */
 static inline void vtx_fpu_save(void *area)
 {
 	u64 mask = vtx_host_xcr0;
@@ -622,7 +626,8 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 	int failed;
 
 	/* The guest's FPU state goes into the registers; the task's own
-	 * was saved by kernel_fpu_begin() and returns with the task. */
+	 * was saved by kernel_fpu_begin() and returns with the task.
+	 */
 	kernel_fpu_begin();
 	vtx_fpu_restore(v->xsave);
 	vtx_switch_to_guest(v, &host);
@@ -647,7 +652,8 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 		v->launched = true;
 		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
 		/* An NMI that exited the guest is the host's: deliver it now,
-		 * before interrupts are on (SDM 27.2.2). */
+		 * before interrupts are on (SDM 27.2.2).
+		 */
 		if ((v->exit_reason & 0xffff) == VTX_EXIT_EXCEPTION_NMI &&
 		    vtx_exit_is_nmi(vtx_vmread(VTX_VM_EXIT_INTR_INFO)))
 			asm volatile("int $2");

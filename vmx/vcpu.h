@@ -75,6 +75,14 @@ struct vtx_vmx_vcpu {
 	u64 nr_exits[VTX_NR_EXIT_REASONS];
 };
 
+/*
+ * vmenter.S: enter the guest with its GPRs from @regs (VMLAUNCH the
+ * first time, then VMRESUME); returns 0 after a VM exit, 1 if the entry
+ * failed.  vtx_vmexit is where VM exits land (the VMCS's host RIP).
+ */
+int vtx_vmenter(u64 *regs, bool launched);
+void vtx_vmexit(void);
+
 int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp);
 void vtx_vmx_vcpu_destroy(struct vtx_vmx_vcpu *v);
 
@@ -90,7 +98,8 @@ void vtx_vmx_get_fpu(struct vtx_vmx_vcpu *v, struct kvm_fpu *fpu);
 int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu);
 
 /* KVM_GET_MSRS / KVM_SET_MSRS, one MSR: 0 or -EINVAL (not virtualized,
- * or a value the guest could not write either). */
+ * or a value the guest could not write either).
+ */
 /* CPUID(@leaf, @index) of the host as a guest of vtx may see it. */
 void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4]);
 
