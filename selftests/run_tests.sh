@@ -80,6 +80,7 @@ if [ -d "$dir/kvm" ]; then
 	for t in $kvm_tests; do
 		run_test "$t (vtx)" "$dir/kvm/$t" /dev/vtx
 	done
+	run_test vtx_as_kvm_test.sh sh "$dir/vtx_as_kvm_test.sh"
 	echo "# selftest: kvm-intel, the reference"
 	if ! msg=$(rmmod vtx 2>&1); then
 		printf '# %s\n' "$msg"
