@@ -140,6 +140,14 @@ static int vtx_handle_external_interrupt(struct vtx_vmx_vcpu *v)
 	return 1;
 }
 
+/* SDM 26.5.1: the guest's time slice is up; the run loop reschedules
+ * and checks for signals, then the guest goes on.
+ */
+static int vtx_handle_preemption_timer(struct vtx_vmx_vcpu *v)
+{
+	return 1;
+}
+
 static int vtx_handle_triple_fault(struct vtx_vmx_vcpu *v)
 {
 	v->run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -842,6 +850,7 @@ static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
 	[VTX_EXIT_EXCEPTION_NMI]	= vtx_handle_exception_nmi,
 	[VTX_EXIT_EXTERNAL_INTERRUPT]	= vtx_handle_external_interrupt,
 	[VTX_EXIT_TRIPLE_FAULT]		= vtx_handle_triple_fault,
+	[VTX_EXIT_PREEMPTION_TIMER]	= vtx_handle_preemption_timer,
 	[VTX_EXIT_CPUID]		= vtx_handle_cpuid,
 	[VTX_EXIT_GETSEC]		= vtx_inject_ud,
 	[VTX_EXIT_HLT]			= vtx_handle_hlt,

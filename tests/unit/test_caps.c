@@ -120,8 +120,10 @@ static void test_config_bochs(void)
 	CHECK_EQ(cfg.vmcs_size, 4096, "config: VMCS size from BASIC");
 	CHECK(cfg.true_controls, "config: TRUE controls are used");
 	CHECK_EQ(cfg.ctl[VTX_WORD_PIN], 0x16 | VTX_PIN_EXT_INTR_EXITING |
-		 VTX_PIN_NMI_EXITING | VTX_PIN_VIRTUAL_NMIS,
+		 VTX_PIN_NMI_EXITING | VTX_PIN_VIRTUAL_NMIS |
+		 VTX_PIN_PREEMPTION_TIMER,
 		 "config: pin-based controls");
+	CHECK_EQ(cfg.preemption_timer_rate, 0, "config: preemption timer rate from MISC[4:0]");
 	CHECK_EQ(cfg.ctl[VTX_WORD_PROC], 0x04006172 | VTX_PROC_HLT_EXITING |
 		 VTX_PROC_USE_IO_BITMAPS | VTX_PROC_USE_MSR_BITMAPS |
 		 VTX_PROC_SECONDARY_CONTROLS | VTX_PROC_CR8_LOAD_EXITING |

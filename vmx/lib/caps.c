@@ -126,10 +126,14 @@ struct vtx_control_want {
 };
 
 static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
-	/* External interrupts and NMIs belong to the host (SDM 25.6.1). */
+	/*
+	 * External interrupts and NMIs belong to the host (SDM 25.6.1).
+	 * The preemption timer is a backstop: it ends a guest's time slice
+	 * even where no interrupt makes it exit (SDM 26.5.1).
+	 */
 	[VTX_WORD_PIN] = {
 		.required = VTX_PIN_EXT_INTR_EXITING | VTX_PIN_NMI_EXITING,
-		.optional = VTX_PIN_VIRTUAL_NMIS,
+		.optional = VTX_PIN_VIRTUAL_NMIS | VTX_PIN_PREEMPTION_TIMER,
 	},
 	/*
 	 * HLT ends a run (KVM_EXIT_HLT); port I/O and MSRs are filtered
@@ -283,6 +287,9 @@ int vtx_vmcs_config_setup(struct vtx_vmcs_config *cfg,
 					   ~(u32)msrs->procbased2);
 	c.ept_vpid_cap = caps;
 
+	/* SDM A.6: the timer counts down as TSC bit IA32_VMX_MISC[4:0] flips. */
+	c.preemption_timer_rate = msrs->misc & 0x1f;
+
 	c.cr0_fixed0 = msrs->cr0_fixed0;
 	c.cr0_fixed1 = msrs->cr0_fixed1;
 	c.cr4_fixed0 = msrs->cr4_fixed0;
@@ -303,6 +310,7 @@ bool vtx_vmcs_config_same(const struct vtx_vmcs_config *a,
 	       a->vmcs_size == b->vmcs_size &&
 	       a->true_controls == b->true_controls &&
 	       a->inout_info == b->inout_info &&
+	       a->preemption_timer_rate == b->preemption_timer_rate &&
 	       a->ept_vpid_cap == b->ept_vpid_cap &&
 	       a->cr0_fixed0 == b->cr0_fixed0 &&
 	       a->cr0_fixed1 == b->cr0_fixed1 &&
