@@ -2,7 +2,8 @@
 #
 # vtx: build the module, the launcher and the tests.
 #
-#   make                 vtx.ko (against KDIR), user/ and selftests/
+#   make                 vtx.ko (against KDIR), the launcher (user/), the
+#                        guests (guests/) and selftests/
 #   make unit            userspace unit tests of the pure logic (ASan/UBSan)
 #   make check           sparse over the module (make C=1)
 #   make testbed         every test inside the emulated PC (scripts/testbed)
@@ -12,10 +13,10 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 
-.PHONY: all module user selftests unit check testbed modules_install clean \
-	kdir-check
+.PHONY: all module user guests selftests unit check testbed modules_install \
+	clean kdir-check
 
-all: module user selftests
+all: module user guests selftests
 
 kdir-check:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -37,7 +38,10 @@ modules_install: kdir-check
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
 
 user:
-	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
+	$(MAKE) -C user
+
+guests:
+	$(MAKE) -C guests
 
 selftests:
 	$(MAKE) -C selftests
@@ -56,6 +60,7 @@ clean:
 			*/lib/*.o */lib/.*.cmd modules.order Module.symvers \
 			.tmp_versions; \
 	fi
-	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
+	$(MAKE) -C user clean
+	$(MAKE) -C guests clean
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tests/unit clean

@@ -15,6 +15,7 @@
 #include <asm/processor.h>
 
 #include "vtx.h"
+#include "lib/abi.h"
 
 /* As many CPUID entries as KVM takes (its KVM_MAX_CPUID_ENTRIES). */
 #define VTX_MAX_CPUID_ENTRIES	256
@@ -86,6 +87,44 @@ static long vtx_vcpu_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *um,
 	return i;
 }
 
+/*
+ * VTX_GET_VCPU_STATS: exits by reason, with their names from the one table
+ * of exit reasons, so that user space needs no VMX knowledge to print them.
+ * Sized by the caller, as VTX_GET_STATUS.
+ */
+static long vtx_vcpu_get_stats(struct vtx_vcpu *vcpu,
+			       struct vtx_vcpu_stats __user *ustats)
+{
+	const struct vtx_vmx_vcpu *v = &vcpu->vmx;
+	struct vtx_vcpu_stats *st;
+	u32 user_size, copy, i;
+	const char *name;
+	long r;
+
+	if (get_user(user_size, &ustats->size))
+		return -EFAULT;
+	r = vtx_status_copy_size(user_size, sizeof(*st), &copy);
+	if (r)
+		return r;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->size = copy;
+	st->nr_reasons = min_t(u32, VTX_NR_EXIT_REASONS, VTX_STATS_MAX_REASONS);
+	st->entries = v->nr_entries;
+	st->exits_to_user = v->nr_exits_to_user;
+	for (i = 0; i < st->nr_reasons; i++) {
+		st->reason[i].count = v->nr_exits[i];
+		st->reason[i].tsc = v->exit_tsc[i];
+		name = vtx_exit_reason_name(i);
+		if (name)
+			strscpy(st->reason[i].name, name, VTX_EXIT_NAME_LEN);
+	}
+	r = copy_to_user(ustats, st, copy) ? -EFAULT : 0;
+	kfree(st);
+	return r;
+}
+
 static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -152,6 +191,9 @@ static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 		break;
 	case KVM_SET_MSRS:
 		r = vtx_vcpu_msrs(vcpu, argp, true);
+		break;
+	case VTX_GET_VCPU_STATS:
+		r = vtx_vcpu_get_stats(vcpu, argp);
 		break;
 	default:
 		r = -ENOTTY;

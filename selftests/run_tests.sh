@@ -81,6 +81,7 @@ if [ -d "$dir/kvm" ]; then
 		run_test "$t (vtx)" "$dir/kvm/$t" /dev/vtx
 	done
 	run_test vtx_as_kvm_test.sh sh "$dir/vtx_as_kvm_test.sh"
+	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
 	echo "# selftest: kvm-intel, the reference"
 	if ! msg=$(rmmod vtx 2>&1); then
 		printf '# %s\n' "$msg"
@@ -90,6 +91,8 @@ if [ -d "$dir/kvm" ]; then
 		for t in $kvm_tests; do
 			run_test "$t (kvm-intel)" "$dir/kvm/$t" /dev/kvm
 		done
+		# The launcher's guests on kvm-intel, compared with vtx's runs.
+		run_test "vtx_run_test.sh (kvm-intel)" sh "$dir/vtx_run_test.sh" /dev/kvm
 		kvm_intel_unload 2>&1 | sed 's/^/# /'
 	else
 		printf '%s\n' "$msg" | sed 's/^/# /'

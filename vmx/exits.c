@@ -896,6 +896,5 @@ int vtx_handle_exit(struct vtx_vmx_vcpu *v)
 	if (basic >= VTX_NR_EXIT_REASONS || !vtx_exit_handlers[basic])
 		return vtx_handle_unexpected(v);
 	basic = array_index_nospec(basic, VTX_NR_EXIT_REASONS);
-	v->nr_exits[basic]++;
 	return vtx_exit_handlers[basic](v);
 }

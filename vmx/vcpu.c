@@ -659,6 +659,8 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 		native_write_cr2(v->cr2);
 
 	failed = vtx_vmenter(v->regs, v->launched);
+	v->exit_tsc_start = rdtsc();
+	v->nr_entries++;
 
 	v->cr2 = native_read_cr2();
 	if (vtx_host_xcr0 && v->xcr0 != vtx_host_xcr0)
@@ -680,6 +682,17 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 	vtx_fpu_save(v->xsave);
 	kernel_fpu_end();
 	return failed;
+}
+
+/* The handling cost of the exit just handled, by basic reason. */
+static void vtx_account_exit(struct vtx_vmx_vcpu *v)
+{
+	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
+
+	if (basic < VTX_NR_EXIT_REASONS) {
+		v->nr_exits[basic]++;
+		v->exit_tsc[basic] += rdtsc() - v->exit_tsc_start;
+	}
 }
 
 int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
@@ -725,13 +738,18 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 				vtx_vmread(VTX_VM_INSTRUCTION_ERROR);
 			run->fail_entry.cpu = smp_processor_id();
 			preempt_enable();
+			v->nr_exits_to_user++;
 			return 0;
 		}
 		/* 1: back into the guest; 0: to user space; < 0: error. */
 		r = vtx_handle_exit(v);
+		vtx_account_exit(v);
 		preempt_enable();
-		if (r <= 0)
+		if (r <= 0) {
+			if (!r)
+				v->nr_exits_to_user++;
 			return r;
+		}
 	}
 }
 

@@ -72,7 +72,14 @@ struct vtx_vmx_vcpu {
 			  unsigned int len);
 	int (*write_guest)(struct vtx_vmx_vcpu *v, u64 gpa, const void *buf,
 			   unsigned int len);
+	/* Statistics (VTX_GET_VCPU_STATS): per basic exit reason, the
+	 * exits and their TSC ticks from the VM exit to the handler's
+	 * verdict; entries, and returns to user space with an exit.
+	 */
 	u64 nr_exits[VTX_NR_EXIT_REASONS];
+	u64 exit_tsc[VTX_NR_EXIT_REASONS];
+	u64 nr_entries, nr_exits_to_user;
+	u64 exit_tsc_start;		/* rdtsc() right after the VM exit */
 };
 
 /*

@@ -76,4 +76,41 @@ struct vtx_status {
 
 #define VTX_GET_STATUS		_IOWR(VTXIO, 0x00, struct vtx_status)
 
+/* Exit reasons the statistics can describe (the SDM's basic reasons). */
+#define VTX_STATS_MAX_REASONS	80
+#define VTX_EXIT_NAME_LEN	48
+
+/**
+ * struct vtx_exit_stat - one basic exit reason of a vCPU.
+ * @count:	exits with this reason handled by vtx since the vCPU was made
+ * @tsc:	their cumulative handling cost in TSC ticks, from the return of
+ *		the VM exit to the handler's verdict (resume or user space)
+ * @name:	the SDM's name of the reason, NUL-terminated; "" if none
+ */
+struct vtx_exit_stat {
+	__u64 count;
+	__u64 tsc;
+	char name[VTX_EXIT_NAME_LEN];
+};
+
+/**
+ * struct vtx_vcpu_stats - VTX_GET_VCPU_STATS, on a vCPU fd.
+ * @size:	in: sizeof(struct vtx_vcpu_stats) as the caller knows it;
+ *		out: the bytes the module wrote (as struct vtx_status)
+ * @nr_reasons:	out: entries of @reason that the module fills
+ *		(reason numbers 0 .. nr_reasons - 1)
+ * @entries:	VM entries (VMLAUNCH/VMRESUME) since the vCPU was made
+ * @exits_to_user: KVM_RUN returns that went to user space with an exit
+ * @reason:	indexed by basic exit reason (SDM Appendix C)
+ */
+struct vtx_vcpu_stats {
+	__u32 size;
+	__u32 nr_reasons;
+	__u64 entries;
+	__u64 exits_to_user;
+	struct vtx_exit_stat reason[VTX_STATS_MAX_REASONS];
+};
+
+#define VTX_GET_VCPU_STATS	_IOWR(VTXIO, 0x01, struct vtx_vcpu_stats)
+
 #endif /* _UAPI_VTX_H */
