@@ -114,13 +114,20 @@ grep -q "trace: vCPU 0: IO out port 0x3f8" "$out/trace" &&
 [ $rc = 0 ] || show "$out/trace"
 check $rc "--trace ($tag): one line per exit"
 
-# A guest that spins forever (jmp $), stopped by --timeout.
-printf '\353\376' >"$out/spin.bin"
+# A guest that spins forever, stopped by --timeout: "jmp ." without exits
+# (vtx's preemption timer and vtx-run's signal get it out); on kvm-intel in
+# the Bochs PC, which does not reliably interrupt such a guest (see
+# kvm/kvm_run_control.c), "in al, 0x80; jmp" that exits on every round.
+spin='\353\376' how="without exits"
+if [ "$tag" != vtx ] && [ "${VTX_PC_BACKEND:-}" = bochs ]; then
+	spin='\344\200\353\374' how="with a port read each round (Bochs)"
+fi
+printf "$spin" >"$out/spin.bin"
 timeout 120 "$run" -d "$dev" --timeout 3 "$out/spin.bin" >/dev/null 2>"$out/spin.err"
 rc=$?
 [ $rc = 124 ] || show "$out/spin.err"
 [ $rc = 124 ]
-check $? "--timeout 3 ($tag): a spinning guest is stopped, status 124 (got $rc)"
+check $? "--timeout 3 ($tag): a guest spinning $how is stopped, status 124 (got $rc)"
 
 # A truncated ELF: rejected with the reason, status 125, nothing run.
 printf '\177ELF\002\001\001\000' >"$out/trunc.elf"

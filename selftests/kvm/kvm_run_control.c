@@ -191,6 +191,23 @@ static void test_immediate_exit(void)
  * only vtx's VMX-preemption timer gets the guest out (kvm-intel's run
  * would never end: the check is vtx's alone).
  */
+/*
+ * kvm-intel in the test bed's Bochs PC: a guest spinning without exits is
+ * not reliably interrupted (seen: a real-mode and a protected-mode "jmp ."
+ * under kvm-intel on 6.1 never left the guest, and the whole PC hung, on
+ * one CPU and on two).  vtx gets out through its VMX-preemption timer.
+ * Elsewhere (QEMU/KVM, hardware) the checks run for both.
+ */
+#define SPIN_UNRELIABLE "kvm-intel does not reliably stop an exit-free guest in the Bochs PC (VTX_PC_BACKEND=bochs)"
+
+static int spin_unreliable(void)
+{
+	const char *backend = getenv("VTX_PC_BACKEND");
+
+	return !kvm_path_is_vtx(kvm_path) && backend &&
+	       !strcmp(backend, "bochs");
+}
+
 static void test_signal(int if_clear)
 {
 	const char *how = if_clear ? "SIGUSR1, guest IF=0" : "SIGUSR1";
@@ -213,6 +230,11 @@ static void test_signal(int if_clear)
 		for (i = 0; i < SIG_CHECKS; i++)
 			skip("with IF=0 only vtx's preemption timer makes the guest exit in the test bed's PC",
 			     "%s", how);
+		return;
+	}
+	if (spin_unreliable()) {
+		for (i = 0; i < SIG_CHECKS; i++)
+			skip(SPIN_UNRELIABLE, "%s", how);
 		return;
 	}
 	vm = rc_vm(v, 1);
@@ -395,6 +417,11 @@ static void test_spin_and_progress(void)
 	struct vm *vm;
 	int i;
 
+	if (spin_unreliable()) {
+		for (i = 0; i < SPIN_CHECKS; i++)
+			skip(SPIN_UNRELIABLE, "spin and progress");
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	vm = rc_vm(v, 2);
 	if (!vm || vcpu_set_rip(v[0], RC_ADDR(g_rc_spin)) ||
