@@ -171,3 +171,46 @@ void vtx_ept_flush(struct vtx_ept *ept)
 	 */
 	on_each_cpu(vtx_ept_flush_ipi, ept, 1);
 }
+
+struct vtx_ept_walk_state {
+	vtx_ept_visit_t fn;
+	void *ctx;
+	u32 nr_tables;
+};
+
+static int vtx_ept_walk_table(struct vtx_ept_walk_state *w, u64 *table,
+			      u32 table_id, int level, u64 base)
+{
+	struct vtx_ept_visit e;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 512; i++) {
+		e.entry = READ_ONCE(table[i]);
+		vtx_ept_decode(e.entry, level, &e.d);
+		if (!e.d.present)
+			continue;
+		e.level = level;
+		e.index = i;
+		e.table = table_id;
+		e.gpa = base + i * vtx_ept_level_size(level);
+		e.next_table = e.d.leaf ? -1 : (s32)++w->nr_tables;
+		r = w->fn(w->ctx, &e);
+		if (r)
+			return r;
+		if (!e.d.leaf) {
+			r = vtx_ept_walk_table(w, phys_to_virt(e.d.addr),
+					       e.next_table, level - 1, e.gpa);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int vtx_ept_walk(struct vtx_ept *ept, vtx_ept_visit_t fn, void *ctx)
+{
+	struct vtx_ept_walk_state w = { .fn = fn, .ctx = ctx };
+
+	return vtx_ept_walk_table(&w, ept->root, 0, VTX_EPT_LEVELS, 0);
+}

@@ -40,4 +40,24 @@ void vtx_ept_flush(struct vtx_ept *ept);
 /* Look @gpa up: its leaf entry, or 0 if unmapped. */
 u64 vtx_ept_lookup(struct vtx_ept *ept, u64 gpa, int *level);
 
+/* One present entry, as vtx_ept_walk() meets it. */
+struct vtx_ept_visit {
+	int level;			/* 4 (PML4) .. 1 */
+	unsigned int index;		/* in its table */
+	u32 table;			/* 0: the PML4; then in walk order */
+	s32 next_table;			/* the table it points at; -1: a leaf */
+	u64 gpa;			/* the first address it covers */
+	u64 entry;
+	struct vtx_ept_decoded d;
+};
+
+typedef int (*vtx_ept_visit_t)(void *ctx, const struct vtx_ept_visit *e);
+
+/*
+ * Visit every present entry, depth first from the PML4, in address
+ * order; a non-zero return of @fn stops the walk and is returned.  The
+ * caller keeps the tree from changing (the VM's slot lock).
+ */
+int vtx_ept_walk(struct vtx_ept *ept, vtx_ept_visit_t fn, void *ctx);
+
 #endif /* _VTX_EPT_KERNEL_H */

@@ -195,6 +195,9 @@ static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	case VTX_GET_VCPU_STATS:
 		r = vtx_vcpu_get_stats(vcpu, argp);
 		break;
+	case VTX_GET_VMCS:
+		r = vtx_vcpu_get_vmcs(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -239,7 +242,9 @@ static int vtx_vcpu_release(struct inode *inode, struct file *file)
 	struct vtx_vcpu *vcpu = file->private_data;
 	struct vtx_vm *vm = vcpu->vm;
 
+	/* Under the lock: creation adds the directory after the fd exists. */
 	mutex_lock(&vm->lock);
+	vtx_debugfs_vcpu_remove(vcpu);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	vtx_vmx_vcpu_destroy(&vcpu->vmx);
@@ -288,6 +293,7 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
 		r = -EEXIST;
 		goto fail;
 	}
+	vcpu->vmx.id = id;
 	r = vtx_vmx_vcpu_create(&vcpu->vmx, vm->ept.eptp);
 	if (r)
 		goto fail;
@@ -305,6 +311,7 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
 		return fd;
 	}
 	vm->vcpus[id] = vcpu;
+	vtx_debugfs_vcpu_add(vcpu);
 	mutex_unlock(&vm->lock);
 	return fd;
 fail:

@@ -228,6 +228,7 @@ static void vtx_vm_free(struct kref *ref)
 	struct vtx_vm *vm = container_of(ref, struct vtx_vm, ref);
 	int i;
 
+	vtx_debugfs_vm_remove(vm);
 	for (i = 0; i < VTX_MAX_SLOTS; i++)
 		vtx_slot_release(vm, &vm->slots[i]);
 	vtx_ept_flush(&vm->ept);
@@ -279,6 +280,10 @@ static long vtx_vm_ioctl(struct file *file, unsigned int ioctl,
 
 		return copy_from_user(&addr, argp, sizeof(addr)) ? -EFAULT : 0;
 	}
+	case VTX_GET_EPT_MAPPINGS:
+		return vtx_vm_get_ept_mappings(vm, argp);
+	case VTX_GET_EPT_TREE:
+		return vtx_vm_get_ept_tree(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -314,6 +319,7 @@ int vtx_vm_create(unsigned long type)
 	mmgrab(vm->mm);
 	__module_get(THIS_MODULE);
 	atomic_long_inc(&vtx_counters.vms);
+	vtx_debugfs_vm_add(vm);
 
 	fd = anon_inode_getfd("vtx-vm", &vtx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)

@@ -41,6 +41,7 @@ struct vtx_vm {
 	bool ept_2m;
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	struct mm_struct *mm;
+	struct dentry *debugfs;		/* vm-<pid>-<n>/ */
 };
 
 struct vtx_vcpu {
@@ -50,6 +51,7 @@ struct vtx_vcpu {
 	/* What mmap of the vCPU fd shows: kvm_run, then the I/O data page. */
 	struct page *pages[VTX_VCPU_MMAP_PAGES];
 	struct kvm_cpuid_entry2 *cpuid;
+	struct dentry *debugfs;		/* vcpu<id>/ in the VM's */
 	struct vtx_vmx_vcpu vmx;
 };
 
@@ -62,8 +64,18 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 long vtx_get_msr_index_list(struct kvm_msr_list __user *ul);
 
+/* The study dumps (module/dump.c). */
+long vtx_vcpu_get_vmcs(struct vtx_vcpu *vcpu, struct vtx_vmcs_dump __user *u);
+long vtx_vm_get_ept_mappings(struct vtx_vm *vm,
+			     struct vtx_ept_mappings __user *u);
+long vtx_vm_get_ept_tree(struct vtx_vm *vm, struct vtx_ept_tree __user *u);
+
 void vtx_debugfs_init(void);
 void vtx_debugfs_exit(void);
+void vtx_debugfs_vm_add(struct vtx_vm *vm);
+void vtx_debugfs_vm_remove(struct vtx_vm *vm);
+void vtx_debugfs_vcpu_add(struct vtx_vcpu *vcpu);
+void vtx_debugfs_vcpu_remove(struct vtx_vcpu *vcpu);
 
 int vtx_dev_register(void);
 void vtx_dev_unregister(void);

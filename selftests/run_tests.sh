@@ -82,6 +82,7 @@ if [ -d "$dir/kvm" ]; then
 	done
 	run_test vtx_as_kvm_test.sh sh "$dir/vtx_as_kvm_test.sh"
 	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
+	run_test vtx_study_test.sh sh "$dir/vtx_study_test.sh"
 	echo "# selftest: kvm-intel, the reference"
 	if ! msg=$(rmmod vtx 2>&1); then
 		printf '# %s\n' "$msg"

@@ -4,6 +4,7 @@
  * Failures say what the person can do about them: the launcher is where
  * a missing module, a CPU without VT-x or a memlock limit first show.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -253,6 +254,26 @@ const char *vtx_kvm_exit_name(uint32_t reason)
 	    vtx_kvm_exit_names[reason])
 		return vtx_kvm_exit_names[reason];
 	return "?";
+}
+
+int vtx_kvm_exit_by_name(const char *name)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(vtx_kvm_exit_names) / sizeof(vtx_kvm_exit_names[0]); i++) {
+		const char *n = vtx_kvm_exit_names[i];
+
+		if (!n)
+			continue;
+		/* Any case, and '-' for '_': "fail-entry", "FAIL_ENTRY". */
+		for (j = 0; n[j] && name[j]; j++)
+			if (toupper((unsigned char)name[j]) != n[j] &&
+			    !(name[j] == '-' && n[j] == '_'))
+				break;
+		if (!n[j] && !name[j])
+			return i;
+	}
+	return -1;
 }
 
 static void print_record(const struct vtx_exit_record *e)

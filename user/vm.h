@@ -61,5 +61,19 @@ void vtx_vcpu_report(struct vtx_run_vm *vm, struct vtx_run_vcpu *v);
 void vtx_vm_print_stats(struct vtx_run_vm *vm);
 
 const char *vtx_kvm_exit_name(uint32_t reason);
+/* The KVM_EXIT_* number of a name such as "io" or "fail_entry", or -1. */
+int vtx_kvm_exit_by_name(const char *name);
+
+/*
+ * vtx's dumps (dump.c), on stderr.  On a device without them (KVM, an
+ * older vtx) each says so once and returns.
+ */
+/* Every VMCS field of @v with its SDM name; @when says at what point. */
+void vtx_dump_vmcs(struct vtx_run_vm *vm, struct vtx_run_vcpu *v,
+		   const char *when);
+/* The EPT of @vm: its mappings, then its paging structures as a tree. */
+void vtx_dump_ept(struct vtx_run_vm *vm);
+/* The EPT as a graphviz graph in @path (.dot, rendered to .svg by dot). */
+int vtx_ept_graph(struct vtx_run_vm *vm, const char *path, const char *title);
 
 #endif /* _VTX_RUN_VM_H */

@@ -48,6 +48,11 @@ struct vtx_run_opts {
 	unsigned int nr_vcpus;
 	unsigned int timeout_s;
 	bool stats, trace;
+	/* --dump-vmcs: at the end of the run, and at these KVM_EXIT_*s. */
+	bool dump_vmcs_end;
+	uint64_t dump_vmcs_exits;
+	bool dump_ept;
+	const char *ept_graph;
 	struct vtx_image_opts img;
 };
 
@@ -94,6 +99,32 @@ static void usage(FILE *f)
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
 "\n"
+"Looking inside (vtx only; on another device each says so once):\n"
+"      --dump-vmcs[=WHEN]\n"
+"                      print each vCPU's VMCS to stderr: every field with\n"
+"                      its encoding, width, value and SDM name, and for the\n"
+"                      control words the names of the bits set.  Without\n"
+"                      WHEN: once, when the run ends.  WHEN is a comma list\n"
+"                      of KVM exit names (io, mmio, hlt, shutdown,\n"
+"                      fail_entry, internal_error, ...) and 'end': a dump\n"
+"                      at every such exit that reaches vtx-run, before it\n"
+"                      is served (--dump-vmcs=hlt,end)\n"
+"      --dump-ept      when the run ends, the VM's EPT to stderr: one line\n"
+"                      per mapping (GPA range -> host-physical address,\n"
+"                      permissions, memory type, page size), then every\n"
+"                      present entry of the 4-level tree, indented by level\n"
+"      --ept-graph FILE\n"
+"                      when the run ends, draw the EPT tree with graphviz:\n"
+"                      FILE.svg gets its source in FILE.dot and is rendered\n"
+"                      with 'dot -Tsvg' if dot is installed (else render\n"
+"                      it yourself; the message says how); FILE.dot writes\n"
+"                      the source only.  One node per table, runs of alike\n"
+"                      leaves as one note\n"
+"\n"
+"Host-physical addresses in the dumps (host state, EPT pages) are shown\n"
+"only to a caller with CAP_SYS_ADMIN; to others they read\n"
+"'(hidden without CAP_SYS_ADMIN)'.\n"
+"\n"
 "Devices: 16550 UART at port 0x3f8 (stdout; input from stdin), debug\n"
 "console at port 0xe9 (stdout), exit port 0xf4 (QEMU's isa-debug-exit: a\n"
 "write of V ends vtx-run with status (V << 1) | 1), and testdev, an MMIO\n"
@@ -133,10 +164,42 @@ static uint64_t parse_number(const char *opt, const char *s, uint64_t max)
 	return v;
 }
 
+/* --dump-vmcs[=WHEN]: "end" and KVM exit names, comma-separated. */
+static void parse_dump_vmcs(const char *arg)
+{
+	char *list, *name, *save = NULL;
+	int reason;
+
+	if (!arg) {
+		opts.dump_vmcs_end = true;
+		return;
+	}
+	list = strdup(arg);
+	if (!list)
+		die(STATUS_USAGE, "out of memory");
+	for (name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(name, "end")) {
+			opts.dump_vmcs_end = true;
+			continue;
+		}
+		reason = vtx_kvm_exit_by_name(name);
+		if (reason < 0 || reason >= 64)
+			die(STATUS_USAGE, "--dump-vmcs=%s: '%s' is not a KVM exit "
+			    "name (io, mmio, hlt, shutdown, fail_entry, "
+			    "internal_error, ...) or 'end'", arg, name);
+		opts.dump_vmcs_exits |= 1ULL << reason;
+	}
+	if (!opts.dump_vmcs_exits && !opts.dump_vmcs_end)
+		die(STATUS_USAGE, "--dump-vmcs=: name an exit, or leave out '='");
+	free(list);
+}
+
 static void parse_args(int argc, char **argv)
 {
 	enum { OPT_MODE = 256, OPT_FLAT, OPT_LOAD, OPT_ENTRY, OPT_CMDLINE,
-	       OPT_STRICT, OPT_STATS, OPT_TRACE };
+	       OPT_STRICT, OPT_STATS, OPT_TRACE, OPT_DUMP_VMCS, OPT_DUMP_EPT,
+	       OPT_EPT_GRAPH };
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
@@ -150,6 +213,9 @@ static void parse_args(int argc, char **argv)
 		{ "strict-io", no_argument, NULL, OPT_STRICT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "dump-vmcs", optional_argument, NULL, OPT_DUMP_VMCS },
+		{ "dump-ept", no_argument, NULL, OPT_DUMP_EPT },
+		{ "ept-graph", required_argument, NULL, OPT_EPT_GRAPH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -215,6 +281,18 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_TRACE:
 			opts.trace = true;
+			break;
+		case OPT_DUMP_VMCS:
+			parse_dump_vmcs(optarg);
+			break;
+		case OPT_DUMP_EPT:
+			opts.dump_ept = true;
+			break;
+		case OPT_EPT_GRAPH:
+			if (!*optarg)
+				die(STATUS_USAGE, "--ept-graph takes a file name, "
+				    "such as ept.svg");
+			opts.ept_graph = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -400,6 +478,15 @@ static bool serve_exit(struct vtx_run_vcpu *v, struct kvm_run *run)
 	record_exit(v, run);
 	if (opts.trace)
 		trace_exit(v, run);
+	if (run->exit_reason < 64 &&
+	    (opts.dump_vmcs_exits & (1ULL << run->exit_reason))) {
+		char when[64];
+
+		snprintf(when, sizeof(when), "at its KVM_EXIT_%s #%llu",
+			 vtx_kvm_exit_name(run->exit_reason),
+			 (unsigned long long)v->nr_user_exits[run->exit_reason]);
+		vtx_dump_vmcs(&vm, v, when);
+	}
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		serve_io(run);
@@ -466,6 +553,37 @@ static void *vcpu_thread(void *arg)
 	pthread_cond_broadcast(&state_cond);
 	pthread_mutex_unlock(&state_lock);
 	return NULL;
+}
+
+/* What --dump-vmcs, --dump-ept and --ept-graph show once the run is over. */
+static void show_dumps(void)
+{
+	unsigned int i;
+	char *title;
+
+	for (i = 0; opts.dump_vmcs_end && i < vm.nr_vcpus; i++) {
+		bool done;
+
+		pthread_mutex_lock(&state_lock);
+		done = vm.vcpus[i].done;
+		pthread_mutex_unlock(&state_lock);
+		/* One still in KVM_RUN would hold its vCPU: leave it be. */
+		if (done)
+			vtx_dump_vmcs(&vm, &vm.vcpus[i], "at the end of the run");
+		else
+			fprintf(stderr, "vtx-run: vCPU %u is still running: no "
+				"VMCS dump\n", i);
+	}
+	if (opts.dump_ept)
+		vtx_dump_ept(&vm);
+	if (opts.ept_graph) {
+		if (asprintf(&title, "EPT of %s: %llu MiB of RAM at GPA 0",
+			     opts.image,
+			     (unsigned long long)(opts.mem_size >> 20)) < 0)
+			title = NULL;
+		vtx_ept_graph(&vm, opts.ept_graph, title ? title : "EPT");
+		free(title);
+	}
 }
 
 static void on_sigusr1(int sig)
@@ -569,6 +687,7 @@ int main(int argc, char **argv)
 		if (pthread_timedjoin_np(vm.vcpus[i].thread, NULL, &t))
 			fprintf(stderr, "vtx-run: vCPU %u did not stop\n", i);
 	}
+	show_dumps();
 	if (opts.stats)
 		vtx_vm_print_stats(&vm);
 	if (opts.trace)

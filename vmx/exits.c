@@ -22,6 +22,7 @@
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
 #include "lib/walk.h"
+#include "trace.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
  * STI / MOV-SS blocking it may have left (SDM 25.4.2).
@@ -52,6 +53,7 @@ static int vtx_inject(struct vtx_vmx_vcpu *v, u8 vector, bool has_error,
 {
 	u32 info = vector | (3u << 8) | (1u << 31);
 
+	trace_vtx_inject(v->id, vector, has_error, error);
 	if (has_error) {
 		info |= 1u << 11;
 		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
@@ -743,8 +745,16 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 	/* Bit 2: an instruction fetch; executing MMIO is not emulated. */
 	if ((v->exit_qual & 4) || vtx_fetch_insn(v, bits, bytes, &got) ||
 	    vtx_decode_mmio(bytes, got, bits, &in) ||
-	    write != (in.kind == VTX_INSN_STORE))
+	    write != (in.kind == VTX_INSN_STORE)) {
+		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
+					VTX_EPT_RES_NOT_EMULATED);
 		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	}
+	/* Bit 3: the entry allowed reads, so the page is a read-only slot. */
+	trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
+				!write ? VTX_EPT_RES_MMIO_READ :
+				(v->exit_qual & 8) ? VTX_EPT_RES_READONLY_WRITE :
+				VTX_EPT_RES_MMIO_WRITE);
 
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
@@ -891,6 +901,8 @@ int vtx_handle_exit(struct vtx_vmx_vcpu *v)
 	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
 
 	v->exit_qual = vtx_vmread(VTX_EXIT_QUALIFICATION);
+	if (trace_vtx_exit_enabled())
+		v->exit_rip = vtx_vmread(VTX_GUEST_RIP);
 	if (v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE)
 		return vtx_handle_entry_failure(v);
 	if (basic >= VTX_NR_EXIT_REASONS || !vtx_exit_handlers[basic])

@@ -28,6 +28,7 @@
 #include "vmx.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
+#include "trace.h"
 #include "exits.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
@@ -658,6 +659,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 
+	trace_vtx_entry(v->id, v->launched);
 	failed = vtx_vmenter(v->regs, v->launched);
 	v->exit_tsc_start = rdtsc();
 	v->nr_entries++;
@@ -689,10 +691,13 @@ static void vtx_account_exit(struct vtx_vmx_vcpu *v)
 {
 	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
 
+	u64 cost = rdtsc() - v->exit_tsc_start;
+
 	if (basic < VTX_NR_EXIT_REASONS) {
 		v->nr_exits[basic]++;
-		v->exit_tsc[basic] += rdtsc() - v->exit_tsc_start;
+		v->exit_tsc[basic] += cost;
 	}
+	trace_vtx_exit(v->id, v->exit_reason, v->exit_qual, v->exit_rip, cost);
 }
 
 int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
@@ -739,6 +744,7 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 			run->fail_entry.cpu = smp_processor_id();
 			preempt_enable();
 			v->nr_exits_to_user++;
+			trace_vtx_exit_user(v->id, run->exit_reason);
 			return 0;
 		}
 		/* 1: back into the guest; 0: to user space; < 0: error. */
@@ -746,11 +752,28 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		vtx_account_exit(v);
 		preempt_enable();
 		if (r <= 0) {
-			if (!r)
+			if (!r) {
 				v->nr_exits_to_user++;
+				trace_vtx_exit_user(v->id, run->exit_reason);
+			}
 			return r;
 		}
 	}
+}
+
+int vtx_vmx_read_vmcs(struct vtx_vmx_vcpu *v, u64 *values,
+		      unsigned long *failed)
+{
+	unsigned int i;
+	int r;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	for (i = 0; !r && i < vtx_vmcs_nr_fields; i++)
+		if (vtx_vmread_checked(vtx_vmcs_field_list[i], &values[i]))
+			__set_bit(i, failed);
+	preempt_enable();
+	return r;
 }
 
 void vtx_vmx_get_regs(struct vtx_vmx_vcpu *v, struct kvm_regs *regs)

@@ -17,6 +17,7 @@
 #include "lib/decode.h"
 
 struct vtx_vmx_vcpu {
+	unsigned int id;		/* KVM_CREATE_VCPU's, for traces */
 	/* The VMCS, and where it is active (-1: clear, on no CPU). */
 	void *vmcs;
 	u64 vmcs_pa;
@@ -80,6 +81,7 @@ struct vtx_vmx_vcpu {
 	u64 exit_tsc[VTX_NR_EXIT_REASONS];
 	u64 nr_entries, nr_exits_to_user;
 	u64 exit_tsc_start;		/* rdtsc() right after the VM exit */
+	u64 exit_rip;			/* guest RIP at the exit, when traced */
 };
 
 /*
@@ -116,6 +118,13 @@ int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
 /* The MSRs vtx virtualizes (KVM_GET_MSR_INDEX_LIST). */
 extern const u32 vtx_msr_list[];
 extern const unsigned int vtx_nr_msrs;
+
+/*
+ * Read every field of vtx_vmcs_field_list[] from @v's VMCS into @values;
+ * a field VMREAD refuses (absent on this CPU) sets its bit in @failed.
+ */
+int vtx_vmx_read_vmcs(struct vtx_vmx_vcpu *v, u64 *values,
+		      unsigned long *failed);
 
 /* VMCLEAR every VMCS active on this CPU, before it leaves VMX. */
 void vtx_vmx_clear_cpu_vmcss(void);

@@ -111,6 +111,26 @@ static __always_inline unsigned long vtx_vmread(unsigned long field)
 	return value;
 }
 
+/*
+ * VMREAD that says whether it worked: 0, or -EIO when the field does not
+ * exist on this CPU (VMfailValid) or no VMCS is current.  For dumps, which
+ * read every field of the table whatever the CPU has.
+ */
+static __always_inline int vtx_vmread_checked(unsigned long field, u64 *value)
+{
+	unsigned long v = 0;
+	u8 failed = 1;
+
+	asm volatile("1: vmread %[field], %[v]\n\t"
+		     "setna %[failed]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [v] "+r"(v), [failed] "+qm"(failed)
+		     : [field] "r"(field) : "cc");
+	*value = v;
+	return failed ? -EIO : 0;
+}
+
 void vtx_vmwrite_failed(unsigned long field, unsigned long value);
 
 /* SDM 31.3 VMWRITE to the current VMCS; failures are reported, rate-limited. */

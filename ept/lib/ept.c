@@ -83,3 +83,25 @@ const char *vtx_ept_misconfig(u64 entry, int level, u64 caps)
 		return "reserved address bits set in a large-page entry";
 	return NULL;
 }
+
+void vtx_ept_run_start(struct vtx_ept_run *run, u64 gpa,
+		       const struct vtx_ept_decoded *d)
+{
+	run->gpa = gpa;
+	run->size = d->size;
+	run->hpa = d->addr;
+	run->page_size = d->size;
+	run->perms = d->perms;
+	run->memtype = d->memtype;
+}
+
+bool vtx_ept_run_extend(struct vtx_ept_run *run, u64 gpa,
+			const struct vtx_ept_decoded *d)
+{
+	if (!run->size || gpa != run->gpa + run->size ||
+	    d->addr != run->hpa + run->size || d->size != run->page_size ||
+	    d->perms != run->perms || d->memtype != run->memtype)
+		return false;
+	run->size += d->size;
+	return true;
+}

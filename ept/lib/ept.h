@@ -96,4 +96,25 @@ void vtx_ept_decode(u64 entry, int level, struct vtx_ept_decoded *d);
  */
 const char *vtx_ept_misconfig(u64 entry, int level, u64 caps);
 
+/*
+ * Runs of leaves, for the mappings dump: consecutive guest pages mapped
+ * onto consecutive host pages with the same page size, permissions and
+ * memory type read as one mapping.
+ */
+struct vtx_ept_run {
+	u64 gpa, size;		/* size 0: no run yet */
+	u64 hpa;
+	u64 page_size;
+	u64 perms;
+	unsigned int memtype;
+};
+
+/* Begin @run with the leaf @d that maps @gpa. */
+void vtx_ept_run_start(struct vtx_ept_run *run, u64 gpa,
+		       const struct vtx_ept_decoded *d);
+
+/* Extend @run by the leaf @d at @gpa; false (unchanged) if it does not continue it. */
+bool vtx_ept_run_extend(struct vtx_ept_run *run, u64 gpa,
+			const struct vtx_ept_decoded *d);
+
 #endif /* _VTX_EPT_H */

@@ -113,4 +113,119 @@ struct vtx_vcpu_stats {
 
 #define VTX_GET_VCPU_STATS	_IOWR(VTXIO, 0x01, struct vtx_vcpu_stats)
 
+/*
+ * Dumps for people studying VMX and EPT: what the hardware is told, in the
+ * SDM's words.  Both ioctls take a header with a count and an array after
+ * it, as KVM_GET_SUPPORTED_CPUID does: @nr is in, the entries the caller
+ * made room for; out, the entries written, or with E2BIG the entries
+ * needed (then nothing else is written).
+ *
+ * Host physical and host virtual addresses (host-state fields, the
+ * addresses of the VMCS's bitmaps and EPT pointer, the host pages behind
+ * EPT) tell where the kernel lives: they are shown only to a caller with
+ * CAP_SYS_ADMIN, and are 0 with VTX_DUMP_HIDDEN set for everyone else.
+ */
+#define VTX_DUMP_HIDDEN		(1u << 0)	/* value withheld: no CAP_SYS_ADMIN */
+#define VTX_DUMP_UNSUPPORTED	(1u << 1)	/* VMREAD failed: not on this CPU */
+
+#define VTX_VMCS_NAME_LEN	64
+#define VTX_VMCS_BITS_LEN	512
+
+/**
+ * struct vtx_vmcs_field - one field of a vCPU's VMCS (VTX_GET_VMCS).
+ * @encoding:	its encoding (SDM Appendix B); bits 14:13 width, 11:10 type
+ * @width:	bits: 16, 32 or 64 (natural-width fields are 64 on x86-64)
+ * @flags:	VTX_DUMP_*
+ * @value:	what VMREAD returned
+ * @name:	the SDM's name, e.g. "guest CR0"
+ * @bits:	for the VM-execution, VM-exit and VM-entry control words, the
+ *		SDM names of the bits set, separated by ", " (bits without a
+ *		name as "bit N"); empty for other fields
+ */
+struct vtx_vmcs_field {
+	__u32 encoding;
+	__u32 width;
+	__u32 flags;
+	__u32 reserved;
+	__u64 value;
+	char name[VTX_VMCS_NAME_LEN];
+	char bits[VTX_VMCS_BITS_LEN];
+};
+
+struct vtx_vmcs_dump {
+	__u32 nr;
+	__u32 reserved;
+	struct vtx_vmcs_field fields[];
+};
+
+/* On a vCPU fd: every field vtx knows, in the SDM's order. */
+#define VTX_GET_VMCS		_IOWR(VTXIO, 0x02, struct vtx_vmcs_dump)
+
+/* EPT permissions and page sizes, as the dumps report them. */
+#define VTX_EPT_PERM_READ	(1u << 0)
+#define VTX_EPT_PERM_WRITE	(1u << 1)
+#define VTX_EPT_PERM_EXEC	(1u << 2)
+
+/**
+ * struct vtx_ept_mapping - one contiguous run of guest-physical memory
+ * that EPT maps with the same permissions, memory type and page size onto
+ * contiguous host pages (VTX_GET_EPT_MAPPINGS).
+ * @gpa, @size:	the guest-physical range
+ * @hpa:	the host-physical address of its first byte (VTX_DUMP_HIDDEN)
+ * @page_size:	4096, 2 MiB or 1 GiB: the size of the EPT pages in the run
+ * @perms:	VTX_EPT_PERM_*
+ * @memtype:	the EPT memory type (SDM 29.3.7): 0 UC, 6 WB, ...
+ * @flags:	VTX_DUMP_*
+ */
+struct vtx_ept_mapping {
+	__u64 gpa;
+	__u64 size;
+	__u64 hpa;
+	__u64 page_size;
+	__u32 perms;
+	__u32 memtype;
+	__u32 flags;
+	__u32 reserved;
+};
+
+struct vtx_ept_mappings {
+	__u32 nr;
+	__u32 reserved;
+	struct vtx_ept_mapping mappings[];
+};
+
+/**
+ * struct vtx_ept_entry - one present entry of a VM's EPT paging structures
+ * (VTX_GET_EPT_TREE), in depth-first order from the PML4.
+ * @level:	4 (PML4) .. 1 (page table), as the SDM counts
+ * @index:	its index in its table, 0..511
+ * @table:	which table: 0 for the PML4, then 1, 2, ... in the order the
+ *		walk first meets them; an entry pointing at a table names it
+ *		in @next_table
+ * @next_table:	the table it points at (non-leaf), or -1 for a leaf
+ * @gpa:	the first guest-physical address it covers
+ * @value:	the entry as the CPU reads it (address bits VTX_DUMP_HIDDEN)
+ * @flags:	VTX_DUMP_*
+ */
+struct vtx_ept_entry {
+	__u32 level;
+	__u32 index;
+	__u32 table;
+	__s32 next_table;
+	__u64 gpa;
+	__u64 value;
+	__u32 flags;
+	__u32 reserved;
+};
+
+struct vtx_ept_tree {
+	__u32 nr;
+	__u32 reserved;
+	struct vtx_ept_entry entries[];
+};
+
+/* On a VM fd. */
+#define VTX_GET_EPT_MAPPINGS	_IOWR(VTXIO, 0x03, struct vtx_ept_mappings)
+#define VTX_GET_EPT_TREE	_IOWR(VTXIO, 0x04, struct vtx_ept_tree)
+
 #endif /* _UAPI_VTX_H */

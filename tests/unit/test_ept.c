@@ -110,6 +110,40 @@ static void test_misconfig(void)
 	      "misconfig: a not-present entry is never misconfigured");
 }
 
+static void test_runs(void)
+{
+	struct vtx_ept_run run = { 0 };
+	struct vtx_ept_decoded d;
+	u64 e;
+
+	vtx_ept_leaf_entry(0x40000000, VTX_EPT_RWX, 2, VTX_EPT_MT_WB, &e);
+	vtx_ept_decode(e, 2, &d);
+	CHECK(!vtx_ept_run_extend(&run, 0, &d), "runs: nothing to extend at first");
+	vtx_ept_run_start(&run, 0, &d);
+	CHECK(run.gpa == 0 && run.size == 0x200000 && run.hpa == 0x40000000 &&
+	      run.page_size == 0x200000 && run.perms == VTX_EPT_RWX &&
+	      run.memtype == VTX_EPT_MT_WB, "runs: started by a 2M leaf");
+	vtx_ept_leaf_entry(0x40200000, VTX_EPT_RWX, 2, VTX_EPT_MT_WB, &e);
+	vtx_ept_decode(e, 2, &d);
+	CHECK(vtx_ept_run_extend(&run, 0x200000, &d) && run.size == 0x400000,
+	      "runs: the next 2M page, host-contiguous, extends it");
+	CHECK(!vtx_ept_run_extend(&run, 0x600000, &d),
+	      "runs: a guest gap ends it");
+	vtx_ept_leaf_entry(0x50000000, VTX_EPT_RWX, 2, VTX_EPT_MT_WB, &e);
+	vtx_ept_decode(e, 2, &d);
+	CHECK(!vtx_ept_run_extend(&run, 0x400000, &d),
+	      "runs: a host gap ends it");
+	vtx_ept_leaf_entry(0x40400000, VTX_EPT_READ | VTX_EPT_EXEC, 2,
+			   VTX_EPT_MT_WB, &e);
+	vtx_ept_decode(e, 2, &d);
+	CHECK(!vtx_ept_run_extend(&run, 0x400000, &d),
+	      "runs: other permissions end it");
+	vtx_ept_leaf_entry(0x40400000, VTX_EPT_RWX, 1, VTX_EPT_MT_WB, &e);
+	vtx_ept_decode(e, 1, &d);
+	CHECK(!vtx_ept_run_extend(&run, 0x400000, &d) && run.size == 0x400000,
+	      "runs: another page size ends it, unchanged");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -118,5 +152,6 @@ int main(void)
 	test_leaf();
 	test_table();
 	test_misconfig();
+	test_runs();
 	return unit_done();
 }

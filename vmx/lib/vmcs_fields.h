@@ -182,7 +182,7 @@
 	X(HOST_RIP,			0x6c16, "host RIP")
 
 #define VTX_DEFINE_FIELD(name, enc, text) VTX_##name = enc,
-enum vtx_vmcs_field { VTX_VMCS_FIELDS(VTX_DEFINE_FIELD) };
+enum vtx_vmcs_encoding { VTX_VMCS_FIELDS(VTX_DEFINE_FIELD) };
 #undef VTX_DEFINE_FIELD
 
 /* SDM 25.11.2: bits 14:13 of an encoding give the width... */

@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx-bench: what exits, VM set-up and guest work cost on a KVM-API device.
+ *
+ *   vtx-bench [--json FILE] [--reps N] DEVICE	(e.g. /dev/vtx, /dev/kvm)
+ *
+ * The same binary measures vtx and kvm-intel: it uses only the ioctls of
+ * <linux/kvm.h> (and, to count exits, VTX_GET_VCPU_STATS on vtx or
+ * KVM_GET_STATS_FD on KVM).  Every guest is a small blob of 32-bit code
+ * (protected mode, flat, no paging) that loops over one instruction and
+ * halts; costs are host TSC ticks read around the ioctls.  Each row is the
+ * median, min and max of --reps repetitions after a few warm-up runs.
+ * Every run is checked (its exits, the guest's registers at HLT): a
+ * number from a run that did not do what it should is never printed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "vtx.h"
+
+/* Guest physical memory of a bench VM: one slot at GPA 0. */
+#define MEM_SIZE	0x200000ULL		/* the exit benches: 2 MiB */
+#define SETUP_MEM_SIZE	(64ULL << 20)		/* the set-up bench: 64 MiB */
+#define GDT_GPA		0x1000
+#define TSS_GPA		0x3000
+#define STACK_TOP	0x6000
+#define CODE_GPA	0x8000
+#define MMIO_GPA	0xd0000000		/* no slot there: MMIO */
+#define PIO_PORT	0x80
+
+#define SEL_CODE32	0x08
+#define SEL_DATA32	0x10
+#define SEL_TSS		0x18
+
+/*
+ * Loop counts: a CPUID exit costs about 1,000 TSC ticks in the Bochs PC
+ * (which runs about 90 M instructions a second), an exit to user space
+ * about 3,000; these keep a whole run under a minute there.
+ */
+#define KERNEL_EXITS	10000	/* CPUID, WBINVD: exits per KVM_RUN */
+#define USER_EXITS	2000	/* port I/O, MMIO: KVM_RUNs per repetition */
+#define COMPUTE_ROUNDS	2000000
+#define COMPUTE_SEED	0x2545f491u
+#define WARMUPS		2
+#define MAX_REPS	101
+
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The guests, 32-bit code copied to CODE_GPA.  The loop count comes in
+ * EDI (CPUID writes EAX-EDX, so no counter there) and is 0 at the HLT:
+ * the host checks that, so a loop that ended early cannot pass.
+ */
+asm(".pushsection .rodata\n"
+	".global g_start, g_end, g_halt, g_cpuid, g_wbinvd, g_pio, g_mmio\n"
+	".global g_compute\n"
+	"g_start:\n"
+	".code32\n"
+	"g_halt:\n"
+	"	hlt\n"
+	/* CPUID leaf 0: exits on every VMX CPU, answered in the kernel. */
+	"g_cpuid:\n"
+	"1:	xor %eax, %eax\n"
+	"	cpuid\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	hlt\n"
+	/* WBINVD: exits (WBINVD exiting), and both skip it: the floor. */
+	"g_wbinvd:\n"
+	"1:	wbinvd\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	hlt\n"
+	"g_pio:\n"
+	"1:	out %al, $" XSTR(PIO_PORT) "\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	hlt\n"
+	"g_mmio:\n"
+	"	mov $" XSTR(MMIO_GPA) ", %ebx\n"
+	"1:	mov %eax, (%ebx)\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	hlt\n"
+	/*
+	 * xorshift32 on EBX, EDI rounds, timed by the guest itself: EAX
+	 * holds its own TSC delta at the HLT (the low halves suffice for
+	 * well under 2^32 ticks).
+	 */
+	"g_compute:\n"
+	"	rdtsc\n"
+	"	mov %eax, %ebp\n"
+	"1:	mov %ebx, %eax\n"
+	"	shl $13, %eax\n"
+	"	xor %eax, %ebx\n"
+	"	mov %ebx, %eax\n"
+	"	shr $17, %eax\n"
+	"	xor %eax, %ebx\n"
+	"	mov %ebx, %eax\n"
+	"	shl $5, %eax\n"
+	"	xor %eax, %ebx\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	rdtsc\n"
+	"	sub %ebp, %eax\n"
+	"	hlt\n"
+	"g_end:\n"
+	".code64\n"
+	".popsection\n");
+
+extern const unsigned char g_start[], g_end[], g_halt[], g_cpuid[],
+	g_wbinvd[], g_pio[], g_mmio[], g_compute[];
+
+#define GUEST_ADDR(label)	(CODE_GPA + (uint64_t)((label) - g_start))
+
+struct vm {
+	int fd;
+	int vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	void *mem;
+	size_t mem_size;
+	int stats_fd;		/* KVM_GET_STATS_FD, or -1 */
+	uint64_t exits_offset;	/* of "exits" in it */
+};
+
+enum row_id {
+	R_WBINVD, R_CPUID, R_PIO, R_MMIO, R_SETUP, R_TEARDOWN,
+	R_COMPUTE_RATE, R_COMPUTE_HOST, NR_ROWS
+};
+
+struct row {
+	const char *name;
+	const char *desc;
+	const char *unit;
+	const char *better;	/* "lower" or "higher" */
+	double v[MAX_REPS];
+	double median, min, max;
+};
+
+static struct row rows[NR_ROWS] = {
+	[R_WBINVD] = { "wbinvd_exit", "WBINVD exit, in kernel (floor)",
+		       "ticks/exit", "lower" },
+	[R_CPUID] = { "cpuid_exit", "CPUID exit, in kernel",
+		      "ticks/exit", "lower" },
+	[R_PIO] = { "pio_exit", "port I/O exit to user and back",
+		    "ticks/exit", "lower" },
+	[R_MMIO] = { "mmio_exit", "MMIO exit to user and back",
+		     "ticks/exit", "lower" },
+	[R_SETUP] = { "vm_setup", "VM set-up, 64 MiB, to first exit",
+		      "ticks", "lower" },
+	[R_TEARDOWN] = { "vm_teardown", "VM teardown (close, munmap)",
+			 "ticks", "lower" },
+	[R_COMPUTE_RATE] = { "compute_rate", "compute, guest's own rate",
+			     "rounds/Mtick", "higher" },
+	[R_COMPUTE_HOST] = { "compute_run", "compute, KVM_RUN seen by host",
+			     "ticks", "lower" },
+};
+
+static const char *dev_path;
+static int dev_fd;
+static int is_vtx;
+static struct kvm_cpuid2 *cpuid;
+static long run_size;
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vtx-bench: %s: ", dev_path ? dev_path : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* LFENCE on both sides: the ioctl between two reads is all they count. */
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* ---- the device and its VMs --------------------------------------------- */
+
+static void dev_open(void)
+{
+	unsigned int n;
+
+	dev_fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (dev_fd < 0)
+		die("open: %s", strerror(errno));
+	if (ioctl(dev_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		die("not a KVM API device (KVM_GET_API_VERSION)");
+	run_size = ioctl(dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size < (long)sizeof(struct kvm_run))
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	/* Asked once, as a VMM does, and given to every vCPU. */
+	for (n = 64; n <= 4096; n *= 2) {
+		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			die("out of memory");
+		cpuid->nent = n;
+		if (!ioctl(dev_fd, KVM_GET_SUPPORTED_CPUID, cpuid))
+			return;
+		free(cpuid);
+		if (errno != E2BIG)
+			die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	}
+	die("KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+/* A flat 32-bit segment (code: type 0xb, data: 0x3), base 0, 4 GiB. */
+static struct kvm_segment seg_flat(uint16_t sel, uint8_t type)
+{
+	struct kvm_segment s = {
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .s = 1, .db = 1, .g = 1,
+	};
+
+	return s;
+}
+
+/* SDM 3.4.5: the GDT descriptor of a flat segment of @type. */
+static uint64_t desc_flat(uint8_t type)
+{
+	return 0xffffULL | (uint64_t)(0x90 | type) << 40 | 0xcfULL << 48;
+}
+
+/*
+ * A VM with one slot of @size bytes at GPA 0 and vCPU 0 in 32-bit flat
+ * protected mode, the guests at CODE_GPA: what every VMM does before its
+ * first KVM_RUN, timed as a whole by the set-up bench.
+ */
+static void vm_open(struct vm *vm, size_t size, int mflags)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+	uint64_t *gdt;
+	struct kvm_sregs s;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->stats_fd = -1;
+	vm->fd = ioctl(dev_fd, KVM_CREATE_VM, 0UL);
+	if (vm->fd < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+	vm->mem_size = size;
+	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | mflags, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		die("mmap %zu bytes: %s", size, strerror(errno));
+	region.memory_size = size;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION (%zu bytes): %s", size,
+		    strerror(errno));
+	vm->vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0UL);
+	if (vm->vcpu_fd < 0)
+		die("KVM_CREATE_VCPU: %s", strerror(errno));
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid))
+		die("KVM_SET_CPUID2: %s", strerror(errno));
+	vm->run_size = run_size;
+	vm->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		die("mmap of the vCPU: %s", strerror(errno));
+
+	gdt = (uint64_t *)((char *)vm->mem + GDT_GPA);
+	gdt[SEL_CODE32 / 8] = desc_flat(0xb);
+	gdt[SEL_DATA32 / 8] = desc_flat(0x3);
+	/* A busy 32-bit TSS, 0x68 bytes: VM entry wants a usable TR. */
+	gdt[SEL_TSS / 8] = 0x67ULL | (uint64_t)TSS_GPA << 16 | 0x8bULL << 40;
+	memcpy((char *)vm->mem + CODE_GPA, g_start, g_end - g_start);
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s))
+		die("KVM_GET_SREGS: %s", strerror(errno));
+	s.cr0 = 0x11;		/* PE, ET */
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	s.cs = seg_flat(SEL_CODE32, 0xb);
+	s.ds = s.es = s.fs = s.gs = s.ss = seg_flat(SEL_DATA32, 0x3);
+	s.tr = (struct kvm_segment){ .base = TSS_GPA, .limit = 0x67,
+		.selector = SEL_TSS, .type = 0xb, .present = 1 };
+	s.gdt.base = GDT_GPA;
+	s.gdt.limit = SEL_TSS + 7;
+	/* No IDT: a fault becomes a triple fault, KVM_EXIT_SHUTDOWN. */
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s))
+		die("KVM_SET_SREGS: %s", strerror(errno));
+}
+
+static void vm_close(struct vm *vm)
+{
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
+	munmap(vm->run, vm->run_size);
+	close(vm->vcpu_fd);
+	close(vm->fd);
+	munmap(vm->mem, vm->mem_size);
+}
+
+/*
+ * Start the vCPU at @entry with EDI = @edi, EBX = @ebx.  IF = 1: Bochs 2.7
+ * takes no external-interrupt exit while the guest has IF = 0, and then
+ * the host's timer could not get a spinning guest out.
+ */
+static void vcpu_start(struct vm *vm, uint64_t entry, uint32_t edi,
+		       uint32_t ebx)
+{
+	struct kvm_regs r = {
+		.rip = entry, .rsp = STACK_TOP, .rflags = 0x202,
+		.rdi = edi, .rbx = ebx,
+	};
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r))
+		die("KVM_SET_REGS: %s", strerror(errno));
+}
+
+static void vcpu_regs(struct vm *vm, struct kvm_regs *r)
+{
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, r))
+		die("KVM_GET_REGS: %s", strerror(errno));
+}
+
+/* The exit KVM_RUN was to end with, or a loud end of the program. */
+static void check_exit(struct vm *vm, int r, uint32_t want, const char *what)
+{
+	struct kvm_regs regs;
+
+	if (r < 0)
+		die("%s: KVM_RUN: %s", what, strerror(errno));
+	if (vm->run->exit_reason == want)
+		return;
+	vcpu_regs(vm, &regs);
+	die("%s: exit reason %u, expected %u (RIP %#llx, EDI %llu)", what,
+	    vm->run->exit_reason, want, (unsigned long long)regs.rip,
+	    (unsigned long long)regs.rdi);
+}
+
+/* After the guest's HLT: at the end of its loop, at the right place. */
+static void check_done(struct vm *vm, const char *what,
+		       struct kvm_regs *regs)
+{
+	vcpu_regs(vm, regs);
+	if (regs->rdi != 0)
+		die("%s: the guest halted with %llu rounds left", what,
+		    (unsigned long long)regs->rdi);
+}
+
+/* ---- counting exits: the ones a bench claims must have happened ---------- */
+
+static void stats_open(struct vm *vm)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t desc_size, i;
+	char *descs;
+
+	vm->stats_fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, NULL);
+	if (vm->stats_fd < 0)
+		return;
+	if (pread(vm->stats_fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    h.num_desc > 4096 || h.name_size > 256)
+		goto none;
+	desc_size = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, desc_size);
+	if (!descs)
+		goto none;
+	if (pread(vm->stats_fd, descs, h.num_desc * desc_size, h.desc_offset) !=
+	    (ssize_t)(h.num_desc * desc_size)) {
+		free(descs);
+		goto none;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct kvm_stats_desc *)(descs + i * desc_size);
+		d->name[h.name_size - 1] = '\0';
+		if (!strcmp(d->name, "exits") && d->size == 1) {
+			vm->exits_offset = h.data_offset + d->offset;
+			free(descs);
+			return;
+		}
+	}
+	free(descs);
+none:
+	close(vm->stats_fd);
+	vm->stats_fd = -1;
+}
+
+/* VM exits of the vCPU so far; UINT64_MAX if the device does not say. */
+static uint64_t exit_count(struct vm *vm)
+{
+	struct vtx_vcpu_stats st;
+	uint64_t n = 0;
+	unsigned int i;
+
+	if (is_vtx) {
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		if (ioctl(vm->vcpu_fd, VTX_GET_VCPU_STATS, &st))
+			die("VTX_GET_VCPU_STATS: %s", strerror(errno));
+		for (i = 0; i < st.nr_reasons && i < VTX_STATS_MAX_REASONS; i++)
+			n += st.reason[i].count;
+		return n;
+	}
+	if (vm->stats_fd < 0 ||
+	    pread(vm->stats_fd, &n, sizeof(n), vm->exits_offset) != sizeof(n))
+		return UINT64_MAX;
+	return n;
+}
+
+/* The vCPU took at least @want exits since @before (if the device counts). */
+static void check_exits(struct vm *vm, uint64_t before, uint64_t want,
+			const char *what)
+{
+	uint64_t after = exit_count(vm);
+
+	if (before == UINT64_MAX || after == UINT64_MAX)
+		return;
+	if (after - before < want)
+		die("%s: %llu VM exits, expected at least %llu: the instruction did not exit",
+		    what, (unsigned long long)(after - before),
+		    (unsigned long long)want);
+}
+
+/* ---- the benches: each runs once, recording when @rep >= 0 -------------- */
+
+static void record(enum row_id id, int rep, double v)
+{
+	if (rep >= 0)
+		rows[id].v[rep] = v;
+}
+
+/* N exits handled in the kernel inside one KVM_RUN. */
+static void bench_in_kernel(struct vm *vm, int rep, enum row_id id,
+			    const unsigned char *guest)
+{
+	const char *what = rows[id].name;
+	struct kvm_regs regs;
+	uint64_t t0, t1, before;
+	int r;
+
+	vcpu_start(vm, GUEST_ADDR(guest), KERNEL_EXITS, 0);
+	before = exit_count(vm);
+	t0 = tsc();
+	r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	t1 = tsc();
+	check_exit(vm, r, KVM_EXIT_HLT, what);
+	check_done(vm, what, &regs);
+	check_exits(vm, before, KERNEL_EXITS, what);
+	record(id, rep, (double)(t1 - t0) / KERNEL_EXITS);
+}
+
+/* N exits to user space, one KVM_RUN each, as a VMM's device model sees. */
+static void bench_to_user(struct vm *vm, int rep, enum row_id id)
+{
+	const char *what = rows[id].name;
+	int mmio = id == R_MMIO;
+	struct kvm_run *run = vm->run;
+	struct kvm_regs regs;
+	uint64_t t0, t1;
+	int i, r;
+
+	vcpu_start(vm, GUEST_ADDR(mmio ? g_mmio : g_pio), USER_EXITS, 0);
+	t0 = tsc();
+	for (i = 0; i < USER_EXITS; i++) {
+		r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		if (r < 0 || run->exit_reason !=
+		    (mmio ? KVM_EXIT_MMIO : KVM_EXIT_IO))
+			break;
+		if (mmio ? !run->mmio.is_write || run->mmio.phys_addr != MMIO_GPA :
+		    run->io.direction != KVM_EXIT_IO_OUT || run->io.port != PIO_PORT)
+			die("%s: exit %d is not the guest's access", what, i);
+	}
+	t1 = tsc();
+	if (i < USER_EXITS)
+		check_exit(vm, r, mmio ? KVM_EXIT_MMIO : KVM_EXIT_IO, what);
+	check_exit(vm, ioctl(vm->vcpu_fd, KVM_RUN, 0), KVM_EXIT_HLT, what);
+	check_done(vm, what, &regs);
+	record(id, rep, (double)(t1 - t0) / USER_EXITS);
+}
+
+/*
+ * Create, run to the first exit (a HLT), tear down.  The bench VM stays
+ * open meanwhile, so that what is timed is one more VM, not VMX itself
+ * being turned on: vtx enters VMX at load, kvm-intel 6.12 too, 6.1 with
+ * its first VM.
+ */
+static void bench_setup(int rep)
+{
+	struct kvm_regs regs;
+	uint64_t t0, t1, t2;
+	struct vm vm;
+
+	t0 = tsc();
+	vm_open(&vm, SETUP_MEM_SIZE, MAP_NORESERVE);
+	vcpu_start(&vm, GUEST_ADDR(g_halt), 0, 0);
+	check_exit(&vm, ioctl(vm.vcpu_fd, KVM_RUN, 0), KVM_EXIT_HLT,
+		   "vm_setup");
+	t1 = tsc();
+	vcpu_regs(&vm, &regs);
+	if (regs.rip != GUEST_ADDR(g_halt) + 1)
+		die("vm_setup: halted at %#llx", (unsigned long long)regs.rip);
+	t2 = tsc();
+	vm_close(&vm);
+	record(R_SETUP, rep, t1 - t0);
+	record(R_TEARDOWN, rep, tsc() - t2);
+}
+
+static uint32_t xorshift32(uint32_t x, unsigned int rounds)
+{
+	while (rounds--) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+	}
+	return x;
+}
+
+static void bench_compute(struct vm *vm, int rep)
+{
+	static uint32_t want;
+	struct kvm_regs regs;
+	uint64_t t0, t1;
+	int r;
+
+	if (!want)
+		want = xorshift32(COMPUTE_SEED, COMPUTE_ROUNDS);
+	vcpu_start(vm, GUEST_ADDR(g_compute), COMPUTE_ROUNDS, COMPUTE_SEED);
+	t0 = tsc();
+	r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	t1 = tsc();
+	check_exit(vm, r, KVM_EXIT_HLT, "compute");
+	check_done(vm, "compute", &regs);
+	if ((uint32_t)regs.rbx != want)
+		die("compute: the guest computed %#x, expected %#x",
+		    (uint32_t)regs.rbx, want);
+	if (!(uint32_t)regs.rax)
+		die("compute: the guest measured 0 ticks");
+	record(R_COMPUTE_RATE, rep, COMPUTE_ROUNDS * 1e6 / (uint32_t)regs.rax);
+	record(R_COMPUTE_HOST, rep, t1 - t0);
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void summarize(struct row *row, int reps)
+{
+	double s[MAX_REPS];
+
+	memcpy(s, row->v, reps * sizeof(s[0]));
+	qsort(s, reps, sizeof(s[0]), cmp_double);
+	row->min = s[0];
+	row->max = s[reps - 1];
+	row->median = reps % 2 ? s[reps / 2] : (s[reps / 2 - 1] + s[reps / 2]) / 2;
+}
+
+static void print_table(const char *kernel, int reps)
+{
+	int i;
+
+	printf("vtx-bench: %s (%s), Linux %s, median of %d runs, TSC ticks\n",
+	       dev_path, is_vtx ? "vtx" : "kvm", kernel, reps);
+	printf("%-34s %-13s %12s %12s %12s\n", "", "unit", "median", "min",
+	       "max");
+	for (i = 0; i < NR_ROWS; i++)
+		printf("%-34s %-13s %12.1f %12.1f %12.1f\n", rows[i].desc,
+		       rows[i].unit, rows[i].median, rows[i].min, rows[i].max);
+}
+
+/* One row per line: scripts/bench reads it with awk. */
+static void write_json(const char *path, const char *kernel, int reps)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "{\n  \"device\": \"%s\",\n  \"hypervisor\": \"%s\",\n"
+		"  \"kernel\": \"%s\",\n  \"reps\": %d,\n  \"rows\": [\n",
+		dev_path, is_vtx ? "vtx" : "kvm", kernel, reps);
+	for (i = 0; i < NR_ROWS; i++)
+		fprintf(f, "    {\"name\": \"%s\", \"desc\": \"%s\", "
+			"\"unit\": \"%s\", \"better\": \"%s\", "
+			"\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}%s\n",
+			rows[i].name, rows[i].desc, rows[i].unit,
+			rows[i].better, rows[i].median, rows[i].min,
+			rows[i].max, i + 1 < NR_ROWS ? "," : "");
+	fprintf(f, "  ]\n}\n");
+	if (fclose(f))
+		die("%s: %s", path, strerror(errno));
+}
+
+static void watchdog(int sig)
+{
+	static const char msg[] = "vtx-bench: watchdog: a guest ran too long\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vtx-bench [--json FILE] [--reps N] DEVICE\n"
+		"  DEVICE      a KVM-API device: /dev/vtx, /dev/kvm\n"
+		"  --json FILE also write the results there, as JSON\n"
+		"  --reps N    repetitions per row (default 7, at most %d)\n",
+		MAX_REPS);
+}
+
+int main(int argc, char **argv)
+{
+	const char *json = NULL;
+	struct vtx_vcpu_stats st;
+	struct utsname uts;
+	cpu_set_t cpus;
+	int reps = 7, i, rep;
+	struct vm vm;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+			json = argv[++i];
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			reps = atoi(argv[++i]);
+			if (reps < 1 || reps > MAX_REPS) {
+				usage(stderr);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' || dev_path) {
+			usage(stderr);
+			return 2;
+		} else {
+			dev_path = argv[i];
+		}
+	}
+	if (!dev_path) {
+		usage(stderr);
+		return 2;
+	}
+	uname(&uts);
+	/* One CPU throughout: a migration is a cost of its own, not an exit's. */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	signal(SIGALRM, watchdog);
+	alarm(600);
+
+	dev_open();
+	vm_open(&vm, MEM_SIZE, 0);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	is_vtx = !ioctl(vm.vcpu_fd, VTX_GET_VCPU_STATS, &st);
+	if (!is_vtx)
+		stats_open(&vm);
+	if (!is_vtx && vm.stats_fd < 0)
+		fprintf(stderr, "vtx-bench: %s counts no exits: checking results only\n",
+			dev_path);
+
+	for (rep = -WARMUPS; rep < reps; rep++) {
+		bench_in_kernel(&vm, rep, R_WBINVD, g_wbinvd);
+		bench_in_kernel(&vm, rep, R_CPUID, g_cpuid);
+		bench_to_user(&vm, rep, R_PIO);
+		bench_to_user(&vm, rep, R_MMIO);
+		bench_setup(rep);
+		bench_compute(&vm, rep);
+	}
+	vm_close(&vm);
+
+	for (i = 0; i < NR_ROWS; i++)
+		summarize(&rows[i], reps);
+	print_table(uts.release, reps);
+	if (json)
+		write_json(json, uts.release, reps);
+	return 0;
+}
