@@ -59,7 +59,6 @@
 
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * The guests, 32-bit code copied to CODE_GPA.  The loop count comes in
@@ -140,7 +139,9 @@ struct vm {
 };
 
 enum row_id {
-	R_WBINVD, R_CPUID, R_PIO, R_MMIO, R_SETUP, R_TEARDOWN,
+	R_WBINVD, R_CPUID, R_PIO, R_MMIO,
+	R_SETUP, R_SETUP_VM, R_SETUP_SLOT, R_SETUP_VCPU, R_SETUP_RUN,
+	R_TEARDOWN, R_TEARDOWN_CLOSE, R_TEARDOWN_UNMAP,
 	R_COMPUTE_RATE, R_COMPUTE_HOST, NR_ROWS
 };
 
@@ -164,8 +165,20 @@ static struct row rows[NR_ROWS] = {
 		     "ticks/exit", "lower" },
 	[R_SETUP] = { "vm_setup", "VM set-up, 64 MiB, to first exit",
 		      "ticks", "lower" },
-	[R_TEARDOWN] = { "vm_teardown", "VM teardown (close, munmap)",
-			 "ticks", "lower" },
+	/* Its phases: the sum of the four is the row above. */
+	[R_SETUP_VM] = { "vm_setup_create", "- KVM_CREATE_VM", "ticks",
+			 "lower" },
+	[R_SETUP_SLOT] = { "vm_setup_slot", "- mmap, 64 MiB slot", "ticks",
+			   "lower" },
+	[R_SETUP_VCPU] = { "vm_setup_vcpu", "- vCPU, CPUID, sregs, code",
+			   "ticks", "lower" },
+	[R_SETUP_RUN] = { "vm_setup_run", "- SET_REGS, first KVM_RUN", "ticks",
+			  "lower" },
+	[R_TEARDOWN] = { "vm_teardown", "VM teardown", "ticks", "lower" },
+	[R_TEARDOWN_CLOSE] = { "vm_teardown_close", "- close vCPU and VM",
+			       "ticks", "lower" },
+	[R_TEARDOWN_UNMAP] = { "vm_teardown_unmap", "- munmap 64 MiB", "ticks",
+			       "lower" },
 	[R_COMPUTE_RATE] = { "compute_rate", "compute, guest's own rate",
 			     "rounds/Mtick", "higher" },
 	[R_COMPUTE_HOST] = { "compute_run", "compute, KVM_RUN seen by host",
@@ -178,7 +191,8 @@ static int is_vtx;
 static struct kvm_cpuid2 *cpuid;
 static long run_size;
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -215,7 +229,8 @@ static void dev_open(void)
 		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	/* Asked once, as a VMM does, and given to every vCPU. */
 	for (n = 64; n <= 4096; n *= 2) {
-		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  n * sizeof(cpuid->entries[0]));
 		if (!cpuid)
 			die("out of memory");
 		cpuid->nent = n;
@@ -245,12 +260,15 @@ static uint64_t desc_flat(uint8_t type)
 	return 0xffffULL | (uint64_t)(0x90 | type) << 40 | 0xcfULL << 48;
 }
 
+/* The phases of making a VM, as the set-up bench times them. */
+enum { T_START, T_VM, T_SLOT, T_VCPU, NR_T };
+
 /*
  * A VM with one slot of @size bytes at GPA 0 and vCPU 0 in 32-bit flat
  * protected mode, the guests at CODE_GPA: what every VMM does before its
- * first KVM_RUN, timed as a whole by the set-up bench.
+ * first KVM_RUN.  @t, if given, gets the TSC after each phase.
  */
-static void vm_open(struct vm *vm, size_t size, int mflags)
+static void vm_open(struct vm *vm, size_t size, int mflags, uint64_t *t)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	uint64_t *gdt;
@@ -258,9 +276,13 @@ static void vm_open(struct vm *vm, size_t size, int mflags)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->stats_fd = -1;
+	if (t)
+		t[T_START] = tsc();
 	vm->fd = ioctl(dev_fd, KVM_CREATE_VM, 0UL);
 	if (vm->fd < 0)
 		die("KVM_CREATE_VM: %s", strerror(errno));
+	if (t)
+		t[T_VM] = tsc();
 	vm->mem_size = size;
 	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | mflags, -1, 0);
@@ -271,6 +293,8 @@ static void vm_open(struct vm *vm, size_t size, int mflags)
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION (%zu bytes): %s", size,
 		    strerror(errno));
+	if (t)
+		t[T_SLOT] = tsc();
 	vm->vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0UL);
 	if (vm->vcpu_fd < 0)
 		die("KVM_CREATE_VCPU: %s", strerror(errno));
@@ -306,15 +330,20 @@ static void vm_open(struct vm *vm, size_t size, int mflags)
 	s.idt.limit = 0;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s))
 		die("KVM_SET_SREGS: %s", strerror(errno));
+	if (t)
+		t[T_VCPU] = tsc();
 }
 
-static void vm_close(struct vm *vm)
+/* @t, if given, gets the TSC after the fds are closed. */
+static void vm_close(struct vm *vm, uint64_t *t)
 {
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	munmap(vm->run, vm->run_size);
 	close(vm->vcpu_fd);
 	close(vm->fd);
+	if (t)
+		*t = tsc();
 	munmap(vm->mem, vm->mem_size);
 }
 
@@ -356,7 +385,7 @@ static void check_exit(struct vm *vm, int r, uint32_t want, const char *what)
 	    (unsigned long long)regs.rdi);
 }
 
-/* After the guest's HLT: at the end of its loop, at the right place. */
+/* After the guest's HLT: its loop ran to the end (EDI counts down to 0). */
 static void check_done(struct vm *vm, const char *what,
 		       struct kvm_regs *regs)
 {
@@ -436,9 +465,9 @@ static void check_exits(struct vm *vm, uint64_t before, uint64_t want,
 	if (before == UINT64_MAX || after == UINT64_MAX)
 		return;
 	if (after - before < want)
-		die("%s: %llu VM exits, expected at least %llu: the instruction did not exit",
-		    what, (unsigned long long)(after - before),
-		    (unsigned long long)want);
+		die("%s: %llu VM exits, expected at least %llu: %s", what,
+		    (unsigned long long)(after - before),
+		    (unsigned long long)want, "the instruction did not exit");
 }
 
 /* ---- the benches: each runs once, recording when @rep >= 0 -------------- */
@@ -486,8 +515,10 @@ static void bench_to_user(struct vm *vm, int rep, enum row_id id)
 		if (r < 0 || run->exit_reason !=
 		    (mmio ? KVM_EXIT_MMIO : KVM_EXIT_IO))
 			break;
-		if (mmio ? !run->mmio.is_write || run->mmio.phys_addr != MMIO_GPA :
-		    run->io.direction != KVM_EXIT_IO_OUT || run->io.port != PIO_PORT)
+		if (mmio ? !run->mmio.is_write ||
+			   run->mmio.phys_addr != MMIO_GPA :
+			   run->io.direction != KVM_EXIT_IO_OUT ||
+			   run->io.port != PIO_PORT)
 			die("%s: exit %d is not the guest's access", what, i);
 	}
 	t1 = tsc();
@@ -506,23 +537,29 @@ static void bench_to_user(struct vm *vm, int rep, enum row_id id)
  */
 static void bench_setup(int rep)
 {
+	uint64_t t[NR_T], t_run, t_down, t_close, t_end;
 	struct kvm_regs regs;
-	uint64_t t0, t1, t2;
 	struct vm vm;
 
-	t0 = tsc();
-	vm_open(&vm, SETUP_MEM_SIZE, MAP_NORESERVE);
+	vm_open(&vm, SETUP_MEM_SIZE, MAP_NORESERVE, t);
 	vcpu_start(&vm, GUEST_ADDR(g_halt), 0, 0);
 	check_exit(&vm, ioctl(vm.vcpu_fd, KVM_RUN, 0), KVM_EXIT_HLT,
 		   "vm_setup");
-	t1 = tsc();
+	t_run = tsc();
 	vcpu_regs(&vm, &regs);
 	if (regs.rip != GUEST_ADDR(g_halt) + 1)
 		die("vm_setup: halted at %#llx", (unsigned long long)regs.rip);
-	t2 = tsc();
-	vm_close(&vm);
-	record(R_SETUP, rep, t1 - t0);
-	record(R_TEARDOWN, rep, tsc() - t2);
+	t_down = tsc();
+	vm_close(&vm, &t_close);
+	t_end = tsc();
+	record(R_SETUP, rep, t_run - t[T_START]);
+	record(R_SETUP_VM, rep, t[T_VM] - t[T_START]);
+	record(R_SETUP_SLOT, rep, t[T_SLOT] - t[T_VM]);
+	record(R_SETUP_VCPU, rep, t[T_VCPU] - t[T_SLOT]);
+	record(R_SETUP_RUN, rep, t_run - t[T_VCPU]);
+	record(R_TEARDOWN, rep, t_end - t_down);
+	record(R_TEARDOWN_CLOSE, rep, t_close - t_down);
+	record(R_TEARDOWN_UNMAP, rep, t_end - t_close);
 }
 
 static uint32_t xorshift32(uint32_t x, unsigned int rounds)
@@ -559,7 +596,7 @@ static void bench_compute(struct vm *vm, int rep)
 	record(R_COMPUTE_HOST, rep, t1 - t0);
 }
 
-/* ---- results -------------------------------------------------------------- */
+/* ---- results ------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -576,7 +613,8 @@ static void summarize(struct row *row, int reps)
 	qsort(s, reps, sizeof(s[0]), cmp_double);
 	row->min = s[0];
 	row->max = s[reps - 1];
-	row->median = reps % 2 ? s[reps / 2] : (s[reps / 2 - 1] + s[reps / 2]) / 2;
+	row->median = reps % 2 ? s[reps / 2] :
+				 (s[reps / 2 - 1] + s[reps / 2]) / 2;
 }
 
 static void print_table(const char *kernel, int reps)
@@ -587,22 +625,49 @@ static void print_table(const char *kernel, int reps)
 	       dev_path, is_vtx ? "vtx" : "kvm", kernel, reps);
 	printf("%-34s %-13s %12s %12s %12s\n", "", "unit", "median", "min",
 	       "max");
-	for (i = 0; i < NR_ROWS; i++)
-		printf("%-34s %-13s %12.1f %12.1f %12.1f\n", rows[i].desc,
-		       rows[i].unit, rows[i].median, rows[i].min, rows[i].max);
+	for (i = 0; i < NR_ROWS; i++) {
+		/* Counts of ticks need no decimals; costs and rates get one. */
+		int d = strcmp(rows[i].unit, "ticks") ? 1 : 0;
+
+		printf("%-34s %-13s %12.*f %12.*f %12.*f\n", rows[i].desc,
+		       rows[i].unit, d, rows[i].median, d, rows[i].min, d,
+		       rows[i].max);
+	}
+}
+
+/* The CPU's model name, for the record; "" if /proc does not say. */
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256], *p;
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) || !(p = strchr(line, ':')))
+			continue;
+		p += strspn(p + 1, " \t") + 1;
+		p[strcspn(p, "\n\"\\")] = '\0';
+		snprintf(buf, len, "%s", p);
+		break;
+	}
+	if (f)
+		fclose(f);
 }
 
 /* One row per line: scripts/bench reads it with awk. */
 static void write_json(const char *path, const char *kernel, int reps)
 {
 	FILE *f = fopen(path, "w");
+	char cpu[128];
 	int i;
 
 	if (!f)
 		die("%s: %s", path, strerror(errno));
+	cpu_model(cpu, sizeof(cpu));
 	fprintf(f, "{\n  \"device\": \"%s\",\n  \"hypervisor\": \"%s\",\n"
-		"  \"kernel\": \"%s\",\n  \"reps\": %d,\n  \"rows\": [\n",
-		dev_path, is_vtx ? "vtx" : "kvm", kernel, reps);
+		"  \"kernel\": \"%s\",\n  \"cpu\": \"%s\",\n"
+		"  \"reps\": %d,\n  \"rows\": [\n",
+		dev_path, is_vtx ? "vtx" : "kvm", kernel, cpu, reps);
 	for (i = 0; i < NR_ROWS; i++)
 		fprintf(f, "    {\"name\": \"%s\", \"desc\": \"%s\", "
 			"\"unit\": \"%s\", \"better\": \"%s\", "
@@ -613,6 +678,31 @@ static void write_json(const char *path, const char *kernel, int reps)
 	fprintf(f, "  ]\n}\n");
 	if (fclose(f))
 		die("%s: %s", path, strerror(errno));
+}
+
+/*
+ * vtx's own accounting of the bench VM's exits: the handler's share of
+ * each round trip (from the VM exit to its verdict), the rest of which is
+ * the way in and out.
+ */
+static void print_vtx_stats(struct vm *vm)
+{
+	struct vtx_vcpu_stats st;
+	unsigned int i;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	if (ioctl(vm->vcpu_fd, VTX_GET_VCPU_STATS, &st))
+		return;
+	printf("vtx's own accounting (VTX_GET_VCPU_STATS): %s\n",
+	       "from the VM exit to the handler's verdict");
+	printf("  %-34s %10s %12s\n", "exit reason", "count", "mean ticks");
+	for (i = 0; i < st.nr_reasons && i < VTX_STATS_MAX_REASONS; i++)
+		if (st.reason[i].count)
+			printf("  %-34.34s %10llu %12.1f\n",
+			       st.reason[i].name[0] ? st.reason[i].name : "?",
+			       (unsigned long long)st.reason[i].count,
+			       (double)st.reason[i].tsc / st.reason[i].count);
 }
 
 static void watchdog(int sig)
@@ -652,7 +742,8 @@ int main(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-' || dev_path) {
@@ -667,7 +758,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uname(&uts);
-	/* One CPU throughout: a migration is a cost of its own, not an exit's. */
+	/* One CPU throughout: a migration costs, but it is not an exit. */
 	CPU_ZERO(&cpus);
 	CPU_SET(sched_getcpu(), &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
@@ -675,15 +766,15 @@ int main(int argc, char **argv)
 	alarm(600);
 
 	dev_open();
-	vm_open(&vm, MEM_SIZE, 0);
+	vm_open(&vm, MEM_SIZE, 0, NULL);
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	is_vtx = !ioctl(vm.vcpu_fd, VTX_GET_VCPU_STATS, &st);
 	if (!is_vtx)
 		stats_open(&vm);
 	if (!is_vtx && vm.stats_fd < 0)
-		fprintf(stderr, "vtx-bench: %s counts no exits: checking results only\n",
-			dev_path);
+		fprintf(stderr, "vtx-bench: %s counts no exits: %s\n",
+			dev_path, "checking the guests' results only");
 
 	for (rep = -WARMUPS; rep < reps; rep++) {
 		bench_in_kernel(&vm, rep, R_WBINVD, g_wbinvd);
@@ -693,11 +784,13 @@ int main(int argc, char **argv)
 		bench_setup(rep);
 		bench_compute(&vm, rep);
 	}
-	vm_close(&vm);
 
 	for (i = 0; i < NR_ROWS; i++)
 		summarize(&rows[i], reps);
 	print_table(uts.release, reps);
+	if (is_vtx)
+		print_vtx_stats(&vm);
+	vm_close(&vm, NULL);
 	if (json)
 		write_json(json, uts.release, reps);
 	return 0;

@@ -194,7 +194,9 @@ static int vtx_ept_walk_table(struct vtx_ept_walk_state *w, u64 *table,
 		e.index = i;
 		e.table = table_id;
 		e.gpa = base + i * vtx_ept_level_size(level);
-		e.next_table = e.d.leaf ? -1 : (s32)++w->nr_tables;
+		e.next_table = -1;
+		if (!e.d.leaf)
+			e.next_table = ++w->nr_tables;
 		r = w->fn(w->ctx, &e);
 		if (r)
 			return r;
