@@ -767,11 +767,21 @@ int vtx_vmx_read_vmcs(struct vtx_vmx_vcpu *v, u64 *values,
 	unsigned int i;
 	int r;
 
+	u64 insn_error = 0;
+
 	preempt_disable();
 	r = vtx_vcpu_load(v);
-	for (i = 0; !r && i < vtx_vmcs_nr_fields; i++)
-		if (vtx_vmread_checked(vtx_vmcs_field_list[i], &values[i]))
+	/* A VMREAD of a field this CPU lacks fails with VMfailValid, which
+	 * overwrites the VM-instruction error (SDM 31.4): keep the real one.
+	 */
+	if (!r)
+		insn_error = vtx_vmread(VTX_VM_INSTRUCTION_ERROR);
+	for (i = 0; !r && i < vtx_vmcs_nr_fields; i++) {
+		if (vtx_vmcs_field_list[i] == VTX_VM_INSTRUCTION_ERROR)
+			values[i] = insn_error;
+		else if (vtx_vmread_checked(vtx_vmcs_field_list[i], &values[i]))
 			__set_bit(i, failed);
+	}
 	preempt_enable();
 	return r;
 }
