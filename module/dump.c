@@ -174,11 +174,14 @@ static long vtx_ept_dump(struct vtx_vm *vm, __u32 __user *unr,
 	vtx_ept_walk(&vm->ept, fn, &dd);
 	if (runs)
 		vtx_dump_put_run(&dd);
+	/* Copy out without the slot lock: the user buffer may fault. */
+	mutex_unlock(&vm->lock);
 	r = 0;
 	if (copy_to_user(uarray, buf, array_size(dd.nr, size)) ||
 	    put_user(dd.nr, unr))
 		r = -EFAULT;
 	kvfree(buf);
+	return r;
 out:
 	mutex_unlock(&vm->lock);
 	return r;
