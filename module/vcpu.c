@@ -22,20 +22,42 @@
 /* KVM's MAX_IO_MSRS. */
 #define VTX_MAX_MSR_ENTRIES	256
 
+/*
+ * Guest memory for vmx/'s exit handlers.  RAM the guest has not touched
+ * yet is not pinned: the handler learns so from v->ram_fault, and has the
+ * run loop map it (sleeping, outside the handler) and retry the exit.
+ */
 static int vtx_vcpu_read_guest(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
 			       unsigned int len)
 {
 	struct vtx_vcpu *vcpu = container_of(v, struct vtx_vcpu, vmx);
+	int r = vtx_vm_read_guest(vcpu->vm, gpa, buf, len, &v->ram_fault_gpa);
 
-	return vtx_vm_read_guest(vcpu->vm, gpa, buf, len);
+	if (r == -EAGAIN)
+		v->ram_fault = true;
+	return r;
 }
 
 static int vtx_vcpu_write_guest(struct vtx_vmx_vcpu *v, u64 gpa,
 				const void *buf, unsigned int len)
 {
 	struct vtx_vcpu *vcpu = container_of(v, struct vtx_vcpu, vmx);
+	int r = vtx_vm_write_guest(vcpu->vm, gpa, buf, len, &v->ram_fault_gpa);
 
-	return vtx_vm_write_guest(vcpu->vm, gpa, buf, len);
+	if (r == -EAGAIN)
+		v->ram_fault = true;
+	return r;
+}
+
+static bool vtx_vcpu_is_ram(struct vtx_vmx_vcpu *v, u64 gpa, bool write)
+{
+	return vtx_vm_is_ram(container_of(v, struct vtx_vcpu, vmx)->vm, gpa,
+			     write);
+}
+
+static int vtx_vcpu_map_ram(struct vtx_vmx_vcpu *v, u64 gpa)
+{
+	return vtx_vm_map_ram(container_of(v, struct vtx_vcpu, vmx)->vm, gpa);
 }
 
 /* KVM_SET_CPUID2: the table the guest's CPUID answers from. */
@@ -287,6 +309,8 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
 	vcpu->vmx.pio_data = page_address(vcpu->pages[1]);
 	vcpu->vmx.read_guest = vtx_vcpu_read_guest;
 	vcpu->vmx.write_guest = vtx_vcpu_write_guest;
+	vcpu->vmx.is_ram = vtx_vcpu_is_ram;
+	vcpu->vmx.map_ram = vtx_vcpu_map_ram;
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VM fds: KVM_CREATE_VM, memory slots over the caller's own memory, and
- * KVM_CREATE_VCPU.  Guest memory is pinned for as long as its slot lives
- * (and counted against RLIMIT_MEMLOCK, as VFIO does), and mapped into the
- * VM's EPT up front, in 2 MiB pages where the backing is contiguous.
+ * KVM_CREATE_VCPU.  A slot's memory is counted against RLIMIT_MEMLOCK
+ * when the slot is added (as VFIO does), but pinned and mapped into the
+ * VM's EPT only where the guest touches it, at its first EPT violation
+ * there (as KVM maps it): a 2 MiB EPT page where a transparent huge page
+ * backs the whole 2 MiB, 4 KiB pages elsewhere.  Pinned pages stay pinned
+ * until the slot goes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,99 +28,222 @@
 
 static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 {
+	struct vtx_memslot old;
+	unsigned long i;
+
 	if (!s->used)
 		return;
-	vtx_ept_unmap(&vm->ept, s->gpa, s->npages << PAGE_SHIFT);
-	vtx_ept_flush(&vm->ept);
-	unpin_user_pages_dirty_lock(s->pages, s->npages, s->writable);
-	account_locked_vm(vm->mm, s->npages, false);
-	atomic_long_sub(s->npages, &vtx_counters.pinned_pages);
-	kvfree(s->pages);
+	/* Out of the exit handlers' sight first, then out of EPT. */
+	spin_lock(&vm->slots_lock);
+	old = *s;
 	memset(s, 0, sizeof(*s));
+	spin_unlock(&vm->slots_lock);
+	vtx_ept_unmap(&vm->ept, old.gpa, old.npages << PAGE_SHIFT);
+	vtx_ept_flush(&vm->ept);
+	for (i = 0; i < old.npages; i++)
+		if (old.pages[i])
+			unpin_user_pages_dirty_lock(&old.pages[i], 1,
+						    old.writable);
+	account_locked_vm(vm->mm, old.npages, false);
+	atomic_long_sub(old.nr_pinned, &vtx_counters.pinned_pages);
+	kvfree(old.pages);
 }
 
-/* Map a pinned slot: 2 MiB EPT pages where 512 pages are contiguous and
- * aligned on both sides, 4 KiB pages elsewhere.
+/*
+ * The slot's user memory must be mapped, and writable unless the slot is
+ * read-only: checked now, so that a bad address is EFAULT at once.  A
+ * read-only slot over writable memory is still pinned for writing, which
+ * breaks copy-on-write: the pinned page is the one the process writes
+ * later, not the shared zero page.  Sets *@writable.
  */
-static int vtx_slot_map(struct vtx_vm *vm, struct vtx_memslot *s)
+static int vtx_slot_check_mapping(struct vtx_vm *vm, u64 uaddr, u64 size,
+				  bool readonly, bool *writable)
 {
-	u64 perms = VTX_EPT_READ | VTX_EPT_EXEC;
-	unsigned long i = 0;
-	int r;
+	unsigned long addr = uaddr, end = uaddr + size;
+	struct vm_area_struct *vma;
+	int r = 0;
 
-	if (!(s->flags & KVM_MEM_READONLY))
-		perms |= VTX_EPT_WRITE;
-	while (i < s->npages) {
-		u64 gpa = s->gpa + ((u64)i << PAGE_SHIFT);
-		u64 hpa = page_to_phys(s->pages[i]);
-		unsigned long n = 1, j;
-
-		if (vm->ept_2m && !(gpa & (SZ_2M - 1)) && !(hpa & (SZ_2M - 1)) &&
-		    s->npages - i >= 512) {
-			for (j = 1; j < 512; j++)
-				if (page_to_phys(s->pages[i + j]) != hpa + j * PAGE_SIZE)
-					break;
-			if (j == 512)
-				n = 512;
+	*writable = true;
+	mmap_read_lock(vm->mm);
+	while (addr < end) {
+		vma = find_vma(vm->mm, addr);
+		if (!vma || vma->vm_start > addr ||
+		    (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_READ)) {
+			r = -EFAULT;
+			break;
 		}
-		r = vtx_ept_map(&vm->ept, gpa, hpa, n << PAGE_SHIFT, perms);
-		if (r)
-			return r;
-		i += n;
+		if (!(vma->vm_flags & VM_WRITE))
+			*writable = false;
+		addr = vma->vm_end;
 	}
-	return 0;
+	mmap_read_unlock(vm->mm);
+	if (!r && !*writable && !readonly)
+		r = -EFAULT;
+	return r;
 }
 
 static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 			   const struct kvm_userspace_memory_region *m)
 {
-	unsigned long npages = m->memory_size >> PAGE_SHIFT, done = 0;
-	/*
-	 * Pin for writing even a read-only slot when the mapping allows it:
-	 * that breaks copy-on-write now, so the pinned page is the one the
-	 * process writes later, not the shared zero page.
-	 */
-	unsigned int gup = FOLL_LONGTERM | FOLL_WRITE;
+	unsigned long npages = m->memory_size >> PAGE_SHIFT;
+	struct page **pages;
+	bool writable;
 	int r;
 
+	r = vtx_slot_check_mapping(vm, m->userspace_addr, m->memory_size,
+				   m->flags & KVM_MEM_READONLY, &writable);
+	if (r)
+		return r;
 	r = account_locked_vm(vm->mm, npages, true);
 	if (r)
 		return r;	/* -ENOMEM: over RLIMIT_MEMLOCK */
-	s->pages = kvmalloc_array(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
-	if (!s->pages) {
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
 		account_locked_vm(vm->mm, npages, false);
 		return -ENOMEM;
 	}
-	while (done < npages) {
-		r = pin_user_pages_fast(m->userspace_addr + (done << PAGE_SHIFT),
-					min(npages - done, 512UL), gup,
-					s->pages + done);
-		/* A read-only slot over a read-only mapping: pin it as such. */
-		if (r <= 0 && (gup & FOLL_WRITE) && done == 0 &&
-		    (m->flags & KVM_MEM_READONLY)) {
-			gup &= ~FOLL_WRITE;
-			continue;
-		}
-		if (r <= 0)
-			break;
-		done += r;
-	}
-	s->used = true;
-	s->writable = gup & FOLL_WRITE;
+	spin_lock(&vm->slots_lock);
+	s->writable = writable;
 	s->flags = m->flags;
 	s->gpa = m->guest_phys_addr;
 	s->uaddr = m->userspace_addr;
-	s->npages = done;
-	atomic_long_add(done, &vtx_counters.pinned_pages);
-	account_locked_vm(vm->mm, npages - done, false);
-	if (done < npages) {
-		vtx_slot_release(vm, s);
-		return -EFAULT;		/* not mapped, or not writable */
+	s->npages = npages;
+	s->nr_pinned = 0;
+	s->pages = pages;
+	s->used = true;
+	spin_unlock(&vm->slots_lock);
+	return 0;
+}
+
+/* The slot that holds @gpa, or NULL; slots_lock or the VM's lock held. */
+static struct vtx_memslot *vtx_slot_find(struct vtx_vm *vm, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < VTX_MAX_SLOTS; i++) {
+		struct vtx_memslot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa &&
+		    gpa < s->gpa + (s->npages << PAGE_SHIFT))
+			return s;
 	}
-	r = vtx_slot_map(vm, s);
-	if (r)
-		vtx_slot_release(vm, s);
+	return NULL;
+}
+
+static u64 vtx_slot_perms(const struct vtx_memslot *s)
+{
+	u64 perms = VTX_EPT_READ | VTX_EPT_EXEC;
+
+	if (!(s->flags & KVM_MEM_READONLY))
+		perms |= VTX_EPT_WRITE;
+	return perms;
+}
+
+/* Make pages[@i, @i + @n) of @s the pinned @pages, for the handlers. */
+static void vtx_slot_publish(struct vtx_vm *vm, struct vtx_memslot *s,
+			     unsigned long i, struct page **pages,
+			     unsigned long n)
+{
+	spin_lock(&vm->slots_lock);
+	memcpy(&s->pages[i], pages, n * sizeof(*pages));
+	s->nr_pinned += n;
+	spin_unlock(&vm->slots_lock);
+	atomic_long_add(n, &vtx_counters.pinned_pages);
+}
+
+/*
+ * The 2 MiB around page @i of @s in one EPT page, when a transparent huge
+ * page backs all of it and nothing of it is mapped yet (@page: page @i,
+ * pinned).  Returns 0 if mapped so, 1 to map @page alone, or an error.
+ */
+static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
+			   unsigned long i, struct page *page)
+{
+	unsigned long first = i & ~511UL, j;
+	u64 gpa = s->gpa + ((u64)first << PAGE_SHIFT);
+	struct page **chunk;
+	u64 hpa;
+	int r;
+
+	if (!vm->ept_2m || (gpa & (SZ_2M - 1)) || first + 512 > s->npages ||
+	    ((s->uaddr - s->gpa) & (SZ_2M - 1)) ||
+	    folio_order(page_folio(page)) < 9)
+		return 1;
+	for (j = first; j < first + 512; j++)
+		if (s->pages[j])
+			return 1;
+	chunk = kvmalloc_array(512, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return 1;
+	r = pin_user_pages_fast(s->uaddr + ((u64)first << PAGE_SHIFT), 512,
+				FOLL_LONGTERM | (s->writable ? FOLL_WRITE : 0),
+				chunk);
+	hpa = r > 0 ? page_to_phys(chunk[0]) : 1;
+	for (j = 0; r == 512 && j < 512; j++)
+		if (page_to_phys(chunk[j]) != hpa + j * PAGE_SIZE)
+			break;
+	if (r != 512 || j != 512 || (hpa & (SZ_2M - 1)) ||
+	    vtx_ept_map(&vm->ept, gpa, hpa, SZ_2M, vtx_slot_perms(s))) {
+		if (r > 0)
+			unpin_user_pages(chunk, r);
+		kvfree(chunk);
+		return 1;
+	}
+	vtx_slot_publish(vm, s, first, chunk, 512);
+	unpin_user_page(page);	/* it is in the chunk, pinned again */
+	kvfree(chunk);
+	return 0;
+}
+
+int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
+{
+	struct vtx_memslot *s;
+	struct page *page;
+	unsigned long i;
+	int r = 0;
+
+	mutex_lock(&vm->lock);
+	s = vtx_slot_find(vm, gpa);
+	if (!s)
+		goto out;	/* the slot went: the guest sees MMIO now */
+	i = (gpa - s->gpa) >> PAGE_SHIFT;
+	if (s->pages[i])
+		goto out;	/* another vCPU was first */
+	r = pin_user_pages_fast(s->uaddr + ((u64)i << PAGE_SHIFT), 1,
+				FOLL_LONGTERM | (s->writable ? FOLL_WRITE : 0),
+				&page);
+	if (r != 1) {
+		/* Unmapped since the slot was set: KVM_RUN fails, as KVM's. */
+		r = r < 0 ? r : -EFAULT;
+		goto out;
+	}
+	r = vtx_slot_map_2m(vm, s, i, page);
+	if (r <= 0)
+		goto out;
+	r = vtx_ept_map(&vm->ept, s->gpa + ((u64)i << PAGE_SHIFT),
+			page_to_phys(page), PAGE_SIZE, vtx_slot_perms(s));
+	if (r) {
+		unpin_user_page(page);
+		goto out;
+	}
+	/* A not-present entry is not cached (SDM 29.4.3.1): no INVEPT. */
+	vtx_slot_publish(vm, s, i, &page, 1);
+out:
+	mutex_unlock(&vm->lock);
 	return r;
+}
+
+bool vtx_vm_is_ram(struct vtx_vm *vm, u64 gpa, bool write)
+{
+	struct vtx_memslot *s;
+	bool ram;
+
+	spin_lock(&vm->slots_lock);
+	s = vtx_slot_find(vm, gpa);
+	ram = s && (!write || !(s->flags & KVM_MEM_READONLY));
+	spin_unlock(&vm->slots_lock);
+	return ram;
 }
 
 static int vtx_vm_set_memory(struct vtx_vm *vm,
@@ -170,32 +296,29 @@ out:
 }
 
 /* Copy between a buffer and guest memory, page by page, through the
- * pinned pages of the slots; writes only to writable slots.
+ * pinned pages of the slots; writes only to writable slots.  Atomic.
  */
 static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
-			 unsigned int len, bool write)
+			 unsigned int len, bool write, u64 *unpinned)
 {
-	int i, r = -EFAULT;
+	int r = -EFAULT;
 
-	mutex_lock(&vm->lock);
+	spin_lock(&vm->slots_lock);
 	while (len) {
 		unsigned int off = gpa & (PAGE_SIZE - 1);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
-		struct page *page = NULL;
+		struct vtx_memslot *s = vtx_slot_find(vm, gpa);
+		struct page *page;
 		void *p;
 
-		for (i = 0; i < VTX_MAX_SLOTS; i++) {
-			struct vtx_memslot *s = &vm->slots[i];
-
-			if (s->used && gpa >= s->gpa &&
-			    gpa < s->gpa + (s->npages << PAGE_SHIFT) &&
-			    (!write || !(s->flags & KVM_MEM_READONLY))) {
-				page = s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
-				break;
-			}
-		}
-		if (!page)
+		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
 			goto out;
+		page = s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+		if (!page) {
+			*unpinned = gpa;
+			r = -EAGAIN;
+			goto out;
+		}
 		p = kmap_local_page(page);
 		if (write)
 			memcpy(p + off, buf, n);
@@ -208,19 +331,20 @@ static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 	}
 	r = 0;
 out:
-	mutex_unlock(&vm->lock);
+	spin_unlock(&vm->slots_lock);
 	return r;
 }
 
-int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len)
+int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len,
+		      u64 *unpinned)
 {
-	return vtx_vm_access(vm, gpa, buf, len, false);
+	return vtx_vm_access(vm, gpa, buf, len, false, unpinned);
 }
 
 int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
-		       unsigned int len)
+		       unsigned int len, u64 *unpinned)
 {
-	return vtx_vm_access(vm, gpa, (void *)buf, len, true);
+	return vtx_vm_access(vm, gpa, (void *)buf, len, true, unpinned);
 }
 
 static void vtx_vm_free(struct kref *ref)
@@ -308,6 +432,7 @@ int vtx_vm_create(unsigned long type)
 	if (!vm)
 		return -ENOMEM;
 	mutex_init(&vm->lock);
+	spin_lock_init(&vm->slots_lock);
 	kref_init(&vm->ref);
 	r = vtx_ept_init(&vm->ept, vtx_vmx_config()->ept_vpid_cap);
 	if (r) {

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <uapi/vtx.h>
 #include "../ept/ept.h"
 #include "../vmx/vcpu.h"
@@ -28,7 +29,8 @@ struct vtx_memslot {
 	u32 flags;
 	u64 gpa, uaddr;
 	unsigned long npages;
-	struct page **pages;		/* pinned */
+	unsigned long nr_pinned;
+	struct page **pages;		/* pinned at first touch; or NULL */
 };
 
 struct vtx_vcpu;
@@ -36,6 +38,10 @@ struct vtx_vcpu;
 struct vtx_vm {
 	struct kref ref;		/* the VM fd and each vCPU */
 	struct mutex lock;		/* slots and vCPU creation */
+	/* Also held, briefly, to change the slots and their pages[]: exit
+	 * handlers look them up with it, in atomic context.
+	 */
+	spinlock_t slots_lock;
 	struct vtx_memslot slots[VTX_MAX_SLOTS];
 	struct vtx_ept ept;
 	bool ept_2m;
@@ -57,9 +63,19 @@ struct vtx_vcpu {
 
 int vtx_vm_create(unsigned long type);
 void vtx_vm_put(struct vtx_vm *vm);
-int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len);
+/*
+ * Guest memory for exit handlers (atomic context): copy through the
+ * pinned pages; -EAGAIN with *@unpinned set where guest RAM is not pinned
+ * yet, -EFAULT where there is none (or a write to a read-only slot).
+ */
+int vtx_vm_read_guest(struct vtx_vm *vm, u64 gpa, void *buf, unsigned int len,
+		      u64 *unpinned);
+/* Is @gpa guest RAM that the access may use (a write: a writable slot)? */
+bool vtx_vm_is_ram(struct vtx_vm *vm, u64 gpa, bool write);
+/* Pin and map the RAM page at @gpa, if it is RAM and not mapped; sleeps. */
+int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa);
 int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
-		       unsigned int len);
+		       unsigned int len, u64 *unpinned);
 int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 long vtx_get_msr_index_list(struct kvm_msr_list __user *ul);

@@ -110,6 +110,18 @@ static int vtx_internal_error(struct vtx_vmx_vcpu *v, u32 suberror)
 	return 0;
 }
 
+/*
+ * Guest memory an exit needs could not be read or written: RAM the guest
+ * has not touched yet is mapped and the exit retried (nothing changed so
+ * far), anything else is reported as an emulation failure.
+ */
+static int vtx_emulation_failed(struct vtx_vmx_vcpu *v)
+{
+	if (v->ram_fault)
+		return VTX_EXIT_MAP_RAM;
+	return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+}
+
 /* Exit reasons vtx does not expect are reported, never ignored. */
 static int vtx_handle_unexpected(struct vtx_vmx_vcpu *v)
 {
@@ -272,15 +284,14 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 		count = min_t(u64, rcx, VTX_PIO_STRING_MAX / size);
 		if (vtx_string_gpa(v, seg, VTX_REG_RDI, addr_size, size, &la,
 				   &gpa))
-			return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			return vtx_emulation_failed(v);
 		count = min_t(u64, count,
 			      (PAGE_SIZE - (la & (PAGE_SIZE - 1))) / size);
 	}
 	if (vtx_string_gpa(v, seg, in ? VTX_REG_RDI : VTX_REG_RSI, addr_size,
-			   size * count, &la, &gpa))
-		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-	if (!in && v->read_guest(v, gpa, v->pio_data, size))
-		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+			   size * count, &la, &gpa) ||
+	    (!in && v->read_guest(v, gpa, v->pio_data, size)))
+		return vtx_emulation_failed(v);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -401,6 +412,22 @@ int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 	return 0;
 }
 
+/*
+ * A MOV to CR0 or CR4 that leaves PAE paging on (@pae) loads the PDPTEs
+ * from the page at CR3: if that RAM is not mapped yet, it is mapped and
+ * the MOV retried before anything changed.
+ */
+static bool vtx_pdpte_page_unmapped(struct vtx_vmx_vcpu *v, bool pae)
+{
+	u64 pdpte[4];
+
+	if (!pae)
+		return false;
+	v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
+		      sizeof(pdpte));
+	return v->ram_fault;
+}
+
 /* MOV to CR0, as the guest asked (SDM Vol. 3A 2.5: the #GP cases). */
 static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 {
@@ -413,6 +440,10 @@ static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 	if ((cr0 & X86_CR0_PG) && !(v->cr0 & X86_CR0_PG) &&
 	    (efer & EFER_LME) && !(v->cr4 & X86_CR4_PAE))
 		return vtx_inject_gp(v);
+	if (vtx_pdpte_page_unmapped(v, (cr0 & X86_CR0_PG) &&
+				    (v->cr4 & X86_CR4_PAE) &&
+				    !(efer & EFER_LME)))
+		return VTX_EXIT_MAP_RAM;
 	vtx_vcpu_set_cr0(v, cr0);
 	if (vtx_vcpu_load_pdptrs(v))
 		return vtx_inject_gp(v);
@@ -424,6 +455,9 @@ static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 	if (!vtx_vcpu_cr4_valid(cr4) ||
 	    (vtx_long_mode() && !(cr4 & X86_CR4_PAE)))
 		return vtx_inject_gp(v);
+	if (vtx_pdpte_page_unmapped(v, (v->cr0 & X86_CR0_PG) &&
+				    (cr4 & X86_CR4_PAE) && !vtx_long_mode()))
+		return VTX_EXIT_MAP_RAM;
 	vtx_vcpu_set_cr4(v, cr4);
 	if (vtx_vcpu_load_pdptrs(v))
 		return vtx_inject_gp(v);
@@ -512,6 +546,33 @@ static bool vtx_canonical(u64 addr)
 }
 
 /*
+ * The guest's syscall MSRs and TSC_AUX live in the CPU while the run
+ * loop is in the guest's state (vtx_vcpu_run_loaded()), else in @v.
+ */
+static bool vtx_msr_is_live(struct vtx_vmx_vcpu *v, u32 msr)
+{
+	return v->msrs_loaded && (msr != MSR_TSC_AUX || vtx_has_rdtscp());
+}
+
+static u64 vtx_live_msr_read(struct vtx_vmx_vcpu *v, u32 msr, u64 saved)
+{
+	u64 val;
+
+	if (!vtx_msr_is_live(v, msr))
+		return saved;
+	rdmsrl(msr, val);
+	return val;
+}
+
+static void vtx_live_msr_write(struct vtx_vmx_vcpu *v, u32 msr, u64 *saved,
+			       u64 val)
+{
+	*saved = val;
+	if (vtx_msr_is_live(v, msr))
+		wrmsrl(msr, val);
+}
+
+/*
  * The MSRs a guest reads and writes without leaving the kernel, also
  * what KVM_{GET,SET}_MSRS reach; every other MSR is #GP for the guest and
  * an error for user space (SDM Vol. 4 lists them).  The VMCS is loaded.
@@ -525,19 +586,19 @@ int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *valp)
 		val = vtx_vmread(VTX_GUEST_IA32_EFER);
 		break;
 	case MSR_STAR:
-		val = v->star;
+		val = vtx_live_msr_read(v, msr, v->star);
 		break;
 	case MSR_LSTAR:
-		val = v->lstar;
+		val = vtx_live_msr_read(v, msr, v->lstar);
 		break;
 	case MSR_CSTAR:
-		val = v->cstar;
+		val = vtx_live_msr_read(v, msr, v->cstar);
 		break;
 	case MSR_SYSCALL_MASK:
-		val = v->sfmask;
+		val = vtx_live_msr_read(v, msr, v->sfmask);
 		break;
 	case MSR_KERNEL_GS_BASE:
-		val = v->kernel_gs_base;
+		val = vtx_live_msr_read(v, msr, v->kernel_gs_base);
 		break;
 	case MSR_FS_BASE:
 		val = vtx_vmread(VTX_GUEST_FS_BASE);
@@ -571,7 +632,7 @@ int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *valp)
 		val = 0;
 		break;
 	case MSR_TSC_AUX:
-		val = v->tsc_aux;
+		val = vtx_live_msr_read(v, msr, v->tsc_aux);
 		break;
 	default:
 		return -EINVAL;
@@ -615,7 +676,7 @@ int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 		vtx_vcpu_set_cr0(v, v->cr0);	/* recomputes LMA */
 		break;
 	case MSR_STAR:
-		v->star = val;
+		vtx_live_msr_write(v, msr, &v->star, val);
 		break;
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -627,11 +688,11 @@ int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 		if (!vtx_canonical(val))
 			return -EINVAL;
 		if (msr == MSR_LSTAR)
-			v->lstar = val;
+			vtx_live_msr_write(v, msr, &v->lstar, val);
 		else if (msr == MSR_CSTAR)
-			v->cstar = val;
+			vtx_live_msr_write(v, msr, &v->cstar, val);
 		else if (msr == MSR_KERNEL_GS_BASE)
-			v->kernel_gs_base = val;
+			vtx_live_msr_write(v, msr, &v->kernel_gs_base, val);
 		else if (msr == MSR_FS_BASE)
 			vtx_vmwrite(VTX_GUEST_FS_BASE, val);
 		else if (msr == MSR_GS_BASE)
@@ -642,7 +703,7 @@ int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 			vtx_vmwrite(VTX_GUEST_SYSENTER_EIP, val);
 		break;
 	case MSR_SYSCALL_MASK:
-		v->sfmask = (u32)val;
+		vtx_live_msr_write(v, msr, &v->sfmask, (u32)val);
 		break;
 	case MSR_IA32_SYSENTER_CS:
 		vtx_vmwrite(VTX_GUEST_SYSENTER_CS, (u32)val);
@@ -658,7 +719,7 @@ int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 	case MSR_TSC_AUX:
 		if (val >> 32)
 			return -EINVAL;
-		v->tsc_aux = val;
+		vtx_live_msr_write(v, msr, &v->tsc_aux, val);
 		break;
 	default:
 		return -EINVAL;
@@ -742,10 +803,20 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 	u8 bytes[VTX_INSN_MAX_LEN];
 	struct vtx_insn in;
 
+	/* The guest's first touch of a page of RAM: map it, run it again. */
+	if (v->is_ram(v, gpa, write)) {
+		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
+					VTX_EPT_RES_MAP_RAM);
+		v->ram_fault = true;
+		v->ram_fault_gpa = gpa;
+		return VTX_EXIT_MAP_RAM;
+	}
 	/* Bit 2: an instruction fetch; executing MMIO is not emulated. */
 	if ((v->exit_qual & 4) || vtx_fetch_insn(v, bits, bytes, &got) ||
 	    vtx_decode_mmio(bytes, got, bits, &in) ||
 	    write != (in.kind == VTX_INSN_STORE)) {
+		if (v->ram_fault)
+			return VTX_EXIT_MAP_RAM;
 		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
 					VTX_EPT_RES_NOT_EMULATED);
 		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
@@ -901,6 +972,7 @@ int vtx_handle_exit(struct vtx_vmx_vcpu *v)
 	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
 
 	v->exit_qual = vtx_vmread(VTX_EXIT_QUALIFICATION);
+	v->ram_fault = false;
 	if (trace_vtx_exit_enabled())
 		v->exit_rip = vtx_vmread(VTX_GUEST_RIP);
 	if (v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE)

@@ -2,12 +2,20 @@
 /*
  * VM-exit handling: one table indexed by the basic exit reason
  * (exits.c); each handler returns 1 to resume the guest, 0 to return
- * to user space with kvm_run filled in, or a negative errno.
+ * to user space with kvm_run filled in, VTX_EXIT_MAP_RAM, or a negative
+ * errno.
  */
 #ifndef _VTX_VMX_EXITS_H
 #define _VTX_VMX_EXITS_H
 
 #include "vcpu.h"
+
+/*
+ * The guest touched RAM that is not mapped yet (v->ram_fault_gpa): the run
+ * loop maps it, where it may sleep, and resumes the guest, which runs the
+ * instruction again.
+ */
+#define VTX_EXIT_MAP_RAM	2
 
 int vtx_handle_exit(struct vtx_vmx_vcpu *v);
 

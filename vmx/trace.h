@@ -9,6 +9,7 @@
 
 /* What vtx made of an EPT violation. */
 #define VTX_EPT_RESOLUTIONS(X)						\
+	X(MAP_RAM,		"guest RAM: pinned and mapped")	\
 	X(MMIO_READ,		"MMIO read exit")			\
 	X(MMIO_WRITE,		"MMIO write exit")			\
 	X(READONLY_WRITE,	"write to a read-only slot: MMIO write exit") \

@@ -281,7 +281,7 @@ static bool vtx_has_preemption_timer(void)
 }
 
 /* RDTSCP runs natively for the guest: its TSC_AUX must be switched. */
-static bool vtx_has_rdtscp(void)
+bool vtx_has_rdtscp(void)
 {
 	return cfg()->ctl[VTX_WORD_PROC2] & VTX_PROC2_ENABLE_RDTSCP;
 }
@@ -630,20 +630,13 @@ static inline void vtx_fpu_restore(void *area)
 }
 
 /*
- * One trip into the guest and back, preemption off.  Returns 0 after a
- * VM exit (v->exit_reason set), 1 if VM entry failed.
+ * One trip into the guest and back, with the guest's FPU and syscall MSRs
+ * already in the CPU; preemption off.  Returns 0 after a VM exit
+ * (v->exit_reason set), 1 if VM entry failed.
  */
-static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
+static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 {
-	struct vtx_host_state host;
 	int failed;
-
-	/* The guest's FPU state goes into the registers; the task's own
-	 * was saved by kernel_fpu_begin() and returns with the task.
-	 */
-	kernel_fpu_begin();
-	vtx_fpu_restore(v->xsave);
-	vtx_switch_to_guest(v, &host);
 
 	local_irq_disable();
 	if (v->flush_tlb) {
@@ -667,7 +660,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 	v->cr2 = native_read_cr2();
 	if (vtx_host_xcr0 && v->xcr0 != vtx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vtx_host_xcr0);
-	vtx_restore_host_irqoff(&host);
+	vtx_restore_host_irqoff(host);
 	if (!failed) {
 		v->launched = true;
 		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
@@ -679,10 +672,6 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v)
 			asm volatile("int $2");
 	}
 	local_irq_enable();
-
-	vtx_switch_to_host(v, &host);
-	vtx_fpu_save(v->xsave);
-	kernel_fpu_end();
 	return failed;
 }
 
@@ -700,11 +689,77 @@ static void vtx_account_exit(struct vtx_vmx_vcpu *v)
 	trace_vtx_exit(v->id, v->exit_reason, v->exit_qual, v->exit_rip, cost);
 }
 
+/*
+ * Something outside the guest wants this CPU: the scheduler, a signal, or
+ * softirqs, which kernel_fpu_begin() holds off (it disables bottom halves
+ * on newer kernels) and which may be what wakes another task.
+ */
+static bool vtx_host_wants_cpu(void)
+{
+	return need_resched() || signal_pending(current) ||
+	       local_softirq_pending();
+}
+
+/*
+ * Run the loaded vCPU for as long as its exits are the kernel's own, the
+ * fast path: the guest's FPU state and syscall MSRs go into the CPU once
+ * and stay there across those exits (the host kernel uses neither; only
+ * its return to user space and the next task do), as kvm-intel keeps
+ * them until it leaves its run loop.  Preemption off.  Returns 1 when the
+ * host wants the CPU back, VTX_EXIT_MAP_RAM when guest RAM must be mapped
+ * first, 0 when user space must see the exit, < 0 on error.
+ */
+static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vtx_host_state host;
+	int r;
+
+	/* The task's FPU state is saved by kernel_fpu_begin() and comes
+	 * back with kernel_fpu_end(); the guest's is in v->xsave between.
+	 */
+	kernel_fpu_begin();
+	vtx_fpu_restore(v->xsave);
+	vtx_switch_to_guest(v, &host);
+	v->msrs_loaded = true;
+
+	do {
+		if (vtx_vcpu_enter(v, &host)) {
+			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason =
+				vtx_vmread(VTX_VM_INSTRUCTION_ERROR);
+			run->fail_entry.cpu = smp_processor_id();
+			r = 0;
+			break;
+		}
+		/* 1: back into the guest; 0: to user space; < 0: error. */
+		r = vtx_handle_exit(v);
+		vtx_account_exit(v);
+	} while (r == 1 && !vtx_host_wants_cpu());
+
+	v->msrs_loaded = false;
+	vtx_switch_to_host(v, &host);
+	vtx_fpu_save(v->xsave);
+	kernel_fpu_end();
+	return r;
+}
+
 int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	int r;
 
+	/* INS data goes into guest RAM the guest may not have touched. */
+	if (v->pio_str.pending && v->pio_str.in) {
+		u64 gpa = v->pio_str.gpa;
+		u64 end = gpa + (u64)v->pio_str.size * v->pio_str.count;
+
+		for (gpa &= PAGE_MASK; gpa < end; gpa += PAGE_SIZE) {
+			r = v->map_ram(v, gpa);
+			if (r)
+				return r;
+		}
+	}
 	if (v->pending_skip || v->pio_in_pending || v->mmio_pending ||
 	    v->pio_str.pending) {
 		preempt_disable();
@@ -733,24 +788,16 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 
 		preempt_disable();
 		r = vtx_vcpu_load(v);
-		if (r) {
-			preempt_enable();
-			return r;
-		}
-		if (vtx_vcpu_enter(v)) {
-			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-			run->fail_entry.hardware_entry_failure_reason =
-				vtx_vmread(VTX_VM_INSTRUCTION_ERROR);
-			run->fail_entry.cpu = smp_processor_id();
-			preempt_enable();
-			v->nr_exits_to_user++;
-			trace_vtx_exit_user(v->id, run->exit_reason);
-			return 0;
-		}
-		/* 1: back into the guest; 0: to user space; < 0: error. */
-		r = vtx_handle_exit(v);
-		vtx_account_exit(v);
+		if (!r)
+			r = vtx_vcpu_run_loaded(v);
 		preempt_enable();
+		/* EPT fault-in: pinning may sleep, so it happens out here. */
+		if (r == VTX_EXIT_MAP_RAM) {
+			r = v->map_ram(v, v->ram_fault_gpa);
+			if (r)
+				return r;
+			continue;
+		}
 		if (r <= 0) {
 			if (!r) {
 				v->nr_exits_to_user++;
@@ -891,6 +938,13 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return -EINVAL;
 
+	/* PAE paging loads the PDPTEs from guest RAM: map that page. */
+	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	    !(s->efer & EFER_LME)) {
+		r = v->map_ram(v, s->cr3 & PAGE_MASK);
+		if (r)
+			return r;
+	}
 	preempt_disable();
 	r = vtx_vcpu_load(v);
 	if (!r) {

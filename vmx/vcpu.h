@@ -41,6 +41,10 @@ struct vtx_vmx_vcpu {
 	u64 xcr0;
 	u64 apic_base;
 	u64 star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+	/* The run loop has the ones above in the CPU: they are the truth
+	 * (SWAPGS changes KERNEL_GS_BASE without an exit).
+	 */
+	bool msrs_loaded;
 	void *xsave;			/* guest FPU state, XSAVE format */
 
 	/* What the guest may learn from CPUID; NULL: a filtered host view. */
@@ -73,6 +77,18 @@ struct vtx_vmx_vcpu {
 			  unsigned int len);
 	int (*write_guest)(struct vtx_vmx_vcpu *v, u64 gpa, const void *buf,
 			   unsigned int len);
+	/*
+	 * Guest RAM is pinned and mapped at its first touch (module/ knows
+	 * the slots).  is_ram: may the access at @gpa use RAM (atomic)?
+	 * map_ram: pin and map that page (sleeps).  A read_guest or
+	 * write_guest that meets RAM not mapped yet fails and sets
+	 * ram_fault and ram_fault_gpa: the handler returns VTX_EXIT_MAP_RAM
+	 * before it changed anything, and the exit comes again once mapped.
+	 */
+	bool (*is_ram)(struct vtx_vmx_vcpu *v, u64 gpa, bool write);
+	int (*map_ram)(struct vtx_vmx_vcpu *v, u64 gpa);
+	bool ram_fault;
+	u64 ram_fault_gpa;
 	/* Statistics (VTX_GET_VCPU_STATS): per basic exit reason, the
 	 * exits and their TSC ticks from the VM exit to the handler's
 	 * verdict; entries, and returns to user space with an exit.
@@ -109,6 +125,9 @@ int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu);
 /* KVM_GET_MSRS / KVM_SET_MSRS, one MSR: 0 or -EINVAL (not virtualized,
  * or a value the guest could not write either).
  */
+/* RDTSCP runs natively for the guest, which then has a TSC_AUX of its own. */
+bool vtx_has_rdtscp(void);
+
 /* CPUID(@leaf, @index) of the host as a guest of vtx may see it. */
 void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4]);
 
