@@ -253,6 +253,45 @@ if [ -d "$tr/events/vtx" ]; then
 		[ "$umm" -ge 50 ] && [ "$ram" -ge 1 ] && [ "$ramlow" = "$ram" ]
 	check $? "trace mmio: an EPT violation per testdev access (>= 50), resolved mmio; the others map the guest's RAM at its first touch"
 
+	# The EPT holds exactly what the guest touched: every page mapped at
+	# its first touch (a vtx_ept_violation resolved "guest RAM") lies in a
+	# mapping of --dump-ept, and every page of those mappings (4K or 2M)
+	# holds such a touch.  hello-long needs no string I/O or PDPTEs, the
+	# exits that map RAM without an EPT violation of their own.
+	trace_run eptmap -m 16M --dump-ept "$guests/hello-long.elf"
+	t=$out/eptmap.trace
+	grep " vtx_ept_violation: " "$t" | grep ": guest RAM" |
+		sed -n 's/.* gpa \(0x[0-9a-f]*\) .*/\1/p' | sort -u >"$out/touched"
+	grep '^  GPA 0x' "$out/eptmap.err" >"$out/eptmap.maps"
+	bad=0 pages=0
+	touched_in() { # LO HI: is a touched GPA in [LO, HI]?
+		while read -r g; do
+			[ $((g)) -ge $(($1)) ] && [ $((g)) -le $(($2)) ] && return 0
+		done <"$out/touched"
+		return 1
+	}
+	while read -r g; do
+		in=0
+		while read -r _ range _ _ _ _; do
+			lo=${range%-*} hi=${range#*-}
+			[ $((g)) -ge $((lo)) ] && [ $((g)) -le $((hi)) ] && in=1
+		done <"$out/eptmap.maps"
+		[ $in = 1 ] || { echo "# touched $g: not in the EPT"; bad=1; }
+	done <"$out/touched"
+	while read -r _ range _ _ _ rest; do
+		lo=$((${range%-*})) hi=$((${range#*-})) psz=4096
+		case "$rest" in *" 2M"*) psz=2097152 ;; esac
+		while [ $lo -lt $hi ]; do
+			pages=$((pages + 1))
+			touched_in $lo $((lo + psz - 1)) ||
+				{ echo "# mapped page at $lo: never touched"; bad=1; }
+			lo=$((lo + psz))
+		done
+	done <"$out/eptmap.maps"
+	echo "# hello-long -m 16M: $(wc -l <"$out/touched") page(s) touched first by the guest, $pages EPT page(s) mapped"
+	[ $trc = 0 ] && [ -s "$out/touched" ] && [ $bad = 0 ]
+	check $? "trace + --dump-ept: the EPT maps exactly the pages the guest touched, each at its first touch"
+
 	# WRMSR to MSR 0, which vtx does not have: #GP injected, then (no IDT)
 	# a triple fault.
 	printf '\017\060' >"$out/wrmsr.bin"
