@@ -160,16 +160,14 @@ static void vtx_slot_publish(struct vtx_vm *vm, struct vtx_memslot *s,
 static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 			   unsigned long i, struct page *page)
 {
-	unsigned long first = i & ~511UL, j;
-	u64 gpa = s->gpa + ((u64)first << PAGE_SHIFT);
 	struct page **chunk;
-	u64 hpa;
+	u64 first, j, gpa, hpa;
 	int r;
 
-	if (!vm->ept_2m || (gpa & (SZ_2M - 1)) || first + 512 > s->npages ||
-	    ((s->uaddr - s->gpa) & (SZ_2M - 1)) ||
-	    folio_order(page_folio(page)) < 9)
+	if (!vm->ept_2m || folio_order(page_folio(page)) < 9 ||
+	    !vtx_ept_2m_chunk(s->gpa, s->uaddr, s->npages, i, &first))
 		return 1;
+	gpa = s->gpa + (first << PAGE_SHIFT);
 	for (j = first; j < first + 512; j++)
 		if (s->pages[j])
 			return 1;

@@ -105,3 +105,15 @@ bool vtx_ept_run_extend(struct vtx_ept_run *run, u64 gpa,
 	run->size += d->size;
 	return true;
 }
+
+bool vtx_ept_2m_chunk(u64 slot_gpa, u64 slot_uaddr, u64 npages, u64 index,
+		      u64 *first)
+{
+	u64 size = vtx_ept_level_size(2);
+	u64 chunk = (slot_gpa + (index << 12)) & ~(size - 1);
+
+	if (chunk < slot_gpa || ((slot_uaddr - slot_gpa) & (size - 1)))
+		return false;
+	*first = (chunk - slot_gpa) >> 12;
+	return npages - *first >= size >> 12;
+}

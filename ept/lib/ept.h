@@ -96,6 +96,22 @@ void vtx_ept_decode(u64 entry, int level, struct vtx_ept_decoded *d);
  */
 const char *vtx_ept_misconfig(u64 entry, int level, u64 caps);
 
+/**
+ * vtx_ept_2m_chunk() - may one 2 MiB EPT page map the RAM around a page?
+ * @slot_gpa:	the slot's first guest-physical address (4 KiB aligned)
+ * @slot_uaddr:	the user address behind it (4 KiB aligned)
+ * @npages:	the slot's 4 KiB pages
+ * @index:	the page the guest touched, below @npages
+ * @first:	out: the index of the 2 MiB chunk's first page
+ *
+ * Return: true when the 2 MiB-aligned guest-physical range around page
+ * @index lies wholly inside the slot, and its user addresses are 2 MiB
+ * aligned in step with it, so that one huge page of the process may back
+ * all of it (SDM 29.3.2: a 2 MiB leaf maps a 2 MiB-aligned range).
+ */
+bool vtx_ept_2m_chunk(u64 slot_gpa, u64 slot_uaddr, u64 npages, u64 index,
+		      u64 *first);
+
 /*
  * Runs of leaves, for the mappings dump: consecutive guest pages mapped
  * onto consecutive host pages with the same page size, permissions and

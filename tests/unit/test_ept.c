@@ -144,6 +144,36 @@ static void test_runs(void)
 	      "runs: another page size ends it, unchanged");
 }
 
+static void test_2m_chunk(void)
+{
+	const u64 M2 = 2 << 20;
+	u64 first = ~0ULL;
+
+	/* 64 MiB at GPA 0 over 2 MiB-aligned memory: every page qualifies. */
+	CHECK(vtx_ept_2m_chunk(0, 0x7f0000000000, 16384, 0, &first) && first == 0,
+	      "2M chunk: page 0 of an aligned slot, chunk at page 0");
+	CHECK(vtx_ept_2m_chunk(0, 0x7f0000000000, 16384, 1000, &first) &&
+	      first == 512, "2M chunk: page 1000, chunk at page 512");
+	CHECK(vtx_ept_2m_chunk(0, 0x7f0000000000, 16384, 16383, &first) &&
+	      first == 16384 - 512, "2M chunk: the last page, the last chunk");
+	/* The user address out of step with the GPA: no huge page fits. */
+	CHECK(!vtx_ept_2m_chunk(0, 0x7f0000001000, 16384, 0, &first),
+	      "2M chunk: user address 4K off the GPA's 2M step: no");
+	/* A slot that starts 1 MiB into a chunk: that chunk sticks out. */
+	CHECK(!vtx_ept_2m_chunk(M2 / 2, 0x7f0000000000 + M2 / 2, 1024, 0, &first),
+	      "2M chunk: slot at 1M, its first page's chunk starts below it: no");
+	CHECK(vtx_ept_2m_chunk(M2 / 2, 0x7f0000000000 + M2 / 2, 1024, 256, &first) &&
+	      first == 256, "2M chunk: slot at 1M, page 256 (GPA 2M): chunk at page 256");
+	/* The slot ends inside the chunk. */
+	CHECK(!vtx_ept_2m_chunk(0, 0, 1000, 600, &first),
+	      "2M chunk: slot of 1000 pages, page 600: the chunk runs past its end: no");
+	CHECK_EQ(vtx_ept_2m_chunk(0, 0, 1024, 1023, &first) ? first : 0, 512,
+		 "2M chunk: slot of exactly 2 chunks, last page");
+	/* Slots of fewer than 512 pages never take a 2 MiB page. */
+	CHECK(!vtx_ept_2m_chunk(M2, M2, 511, 0, &first),
+	      "2M chunk: slot of 511 pages: no");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -153,5 +183,6 @@ int main(void)
 	test_table();
 	test_misconfig();
 	test_runs();
+	test_2m_chunk();
 	return unit_done();
 }
