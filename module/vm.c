@@ -29,6 +29,7 @@
 static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 {
 	struct vtx_memslot old;
+	struct page *page;
 	unsigned long i;
 
 	if (!s->used)
@@ -40,13 +41,12 @@ static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 	spin_unlock(&vm->slots_lock);
 	vtx_ept_unmap(&vm->ept, old.gpa, old.npages << PAGE_SHIFT);
 	vtx_ept_flush(&vm->ept);
-	for (i = 0; i < old.npages; i++)
-		if (old.pages[i])
-			unpin_user_pages_dirty_lock(&old.pages[i], 1,
-						    old.writable);
+	xa_for_each(old.pages, i, page)
+		unpin_user_pages_dirty_lock(&page, 1, old.writable);
+	xa_destroy(old.pages);
+	kfree(old.pages);
 	account_locked_vm(vm->mm, old.npages, false);
 	atomic_long_sub(old.nr_pinned, &vtx_counters.pinned_pages);
-	kvfree(old.pages);
 }
 
 /*
@@ -87,7 +87,7 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 			   const struct kvm_userspace_memory_region *m)
 {
 	unsigned long npages = m->memory_size >> PAGE_SHIFT;
-	struct page **pages;
+	struct xarray *pages;
 	bool writable;
 	int r;
 
@@ -98,11 +98,12 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 	r = account_locked_vm(vm->mm, npages, true);
 	if (r)
 		return r;	/* -ENOMEM: over RLIMIT_MEMLOCK */
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kmalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages) {
 		account_locked_vm(vm->mm, npages, false);
 		return -ENOMEM;
 	}
+	xa_init(pages);
 	spin_lock(&vm->slots_lock);
 	s->writable = writable;
 	s->flags = m->flags;
@@ -140,16 +141,39 @@ static u64 vtx_slot_perms(const struct vtx_memslot *s)
 	return perms;
 }
 
-/* Make pages[@i, @i + @n) of @s the pinned @pages, for the handlers. */
-static void vtx_slot_publish(struct vtx_vm *vm, struct vtx_memslot *s,
-			     unsigned long i, struct page **pages,
-			     unsigned long n)
+/* Take pages @i to @i + @n of @s back from the handlers' sight. */
+static void vtx_slot_unpublish(struct vtx_vm *vm, struct vtx_memslot *s,
+			       unsigned long i, unsigned long n)
 {
+	unsigned long j;
+
 	spin_lock(&vm->slots_lock);
-	memcpy(&s->pages[i], pages, n * sizeof(*pages));
-	s->nr_pinned += n;
+	for (j = 0; j < n; j++)
+		xa_erase(s->pages, i + j);
 	spin_unlock(&vm->slots_lock);
+}
+
+/*
+ * Make the pinned @pages page @i on of @s, for the exit handlers (which
+ * look pages up without the VM's lock); the VM's lock held.  On -ENOMEM
+ * none of them is there.
+ */
+static int vtx_slot_publish(struct vtx_vm *vm, struct vtx_memslot *s,
+			    unsigned long i, struct page **pages,
+			    unsigned long n)
+{
+	unsigned long j;
+
+	for (j = 0; j < n; j++) {
+		if (xa_err(xa_store(s->pages, i + j, pages[j],
+				    GFP_KERNEL_ACCOUNT))) {
+			vtx_slot_unpublish(vm, s, i, j);
+			return -ENOMEM;
+		}
+	}
+	s->nr_pinned += n;
 	atomic_long_add(n, &vtx_counters.pinned_pages);
+	return 0;
 }
 
 /*
@@ -161,20 +185,21 @@ static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 			   unsigned long i, struct page *page)
 {
 	struct page **chunk;
-	u64 first, j, gpa, hpa;
+	u64 first, gpa, hpa;
+	unsigned long j;
 	int r;
 
 	if (!vm->ept_2m || folio_order(page_folio(page)) < 9 ||
 	    !vtx_ept_2m_chunk(s->gpa, s->uaddr, s->npages, i, &first))
 		return 1;
+	j = first;
+	if (xa_find(s->pages, &j, first + 511, XA_PRESENT))
+		return 1;	/* some of it is mapped in 4 KiB pages */
 	gpa = s->gpa + (first << PAGE_SHIFT);
-	for (j = first; j < first + 512; j++)
-		if (s->pages[j])
-			return 1;
 	chunk = kvmalloc_array(512, sizeof(*chunk), GFP_KERNEL);
 	if (!chunk)
 		return 1;
-	r = pin_user_pages_fast(s->uaddr + ((u64)first << PAGE_SHIFT), 512,
+	r = pin_user_pages_fast(s->uaddr + (first << PAGE_SHIFT), 512,
 				FOLL_LONGTERM | (s->writable ? FOLL_WRITE : 0),
 				chunk);
 	hpa = r > 0 ? page_to_phys(chunk[0]) : 1;
@@ -182,13 +207,20 @@ static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 		if (page_to_phys(chunk[j]) != hpa + j * PAGE_SIZE)
 			break;
 	if (r != 512 || j != 512 || (hpa & (SZ_2M - 1)) ||
-	    vtx_ept_map(&vm->ept, gpa, hpa, SZ_2M, vtx_slot_perms(s))) {
+	    vtx_slot_publish(vm, s, first, chunk, 512)) {
 		if (r > 0)
 			unpin_user_pages(chunk, r);
 		kvfree(chunk);
 		return 1;
 	}
-	vtx_slot_publish(vm, s, first, chunk, 512);
+	if (vtx_ept_map(&vm->ept, gpa, hpa, SZ_2M, vtx_slot_perms(s))) {
+		vtx_slot_unpublish(vm, s, first, 512);
+		s->nr_pinned -= 512;
+		atomic_long_sub(512, &vtx_counters.pinned_pages);
+		unpin_user_pages(chunk, 512);
+		kvfree(chunk);
+		return 1;
+	}
 	unpin_user_page(page);	/* it is in the chunk, pinned again */
 	kvfree(chunk);
 	return 0;
@@ -206,7 +238,7 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
 	if (!s)
 		goto out;	/* the slot went: the guest sees MMIO now */
 	i = (gpa - s->gpa) >> PAGE_SHIFT;
-	if (s->pages[i])
+	if (xa_load(s->pages, i))
 		goto out;	/* another vCPU was first */
 	r = pin_user_pages_fast(s->uaddr + ((u64)i << PAGE_SHIFT), 1,
 				FOLL_LONGTERM | (s->writable ? FOLL_WRITE : 0),
@@ -219,14 +251,21 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
 	r = vtx_slot_map_2m(vm, s, i, page);
 	if (r <= 0)
 		goto out;
-	r = vtx_ept_map(&vm->ept, s->gpa + ((u64)i << PAGE_SHIFT),
-			page_to_phys(page), PAGE_SIZE, vtx_slot_perms(s));
+	/* Visible to the handlers first: a page they see is pinned. */
+	r = vtx_slot_publish(vm, s, i, &page, 1);
 	if (r) {
 		unpin_user_page(page);
 		goto out;
 	}
 	/* A not-present entry is not cached (SDM 29.4.3.1): no INVEPT. */
-	vtx_slot_publish(vm, s, i, &page, 1);
+	r = vtx_ept_map(&vm->ept, s->gpa + ((u64)i << PAGE_SHIFT),
+			page_to_phys(page), PAGE_SIZE, vtx_slot_perms(s));
+	if (r) {
+		vtx_slot_unpublish(vm, s, i, 1);
+		s->nr_pinned--;
+		atomic_long_dec(&vtx_counters.pinned_pages);
+		unpin_user_page(page);
+	}
 out:
 	mutex_unlock(&vm->lock);
 	return r;
@@ -311,7 +350,7 @@ static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 
 		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
 			goto out;
-		page = s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+		page = xa_load(s->pages, (gpa - s->gpa) >> PAGE_SHIFT);
 		if (!page) {
 			*unpinned = gpa;
 			r = -EAGAIN;

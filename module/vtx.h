@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <uapi/vtx.h>
 #include "../ept/ept.h"
 #include "../vmx/vcpu.h"
@@ -30,7 +31,10 @@ struct vtx_memslot {
 	u64 gpa, uaddr;
 	unsigned long npages;
 	unsigned long nr_pinned;
-	struct page **pages;		/* pinned at first touch; or NULL */
+	/* Page index -> the pinned page, for the pages the guest touched:
+	 * sparse, so that a slot may be far larger than what it uses.
+	 */
+	struct xarray *pages;
 };
 
 struct vtx_vcpu;

@@ -17,7 +17,7 @@
 
 #include "kvm_util.h"
 
-#define NR_TESTS	44
+#define NR_TESTS	46
 
 asm(".pushsection .rodata\n"
 	".global g_out_start, g_out_end\n"
@@ -279,6 +279,47 @@ static int setup_real_mode_blind(struct vcpu *v)
 	return vcpu_set_regs(v, &r);
 }
 
+/*
+ * A 1 TiB slot over memory reserved without backing (MAP_NORESERVE): the
+ * caller may ask (root passes the memlock limit), and costs nothing until
+ * the guest touches it: kvm-intel and vtx (which pins at first touch, and
+ * keeps a sparse record of it) both take it, and a guest runs in it.
+ */
+#define HUGE_CHECKS	2
+
+static void test_huge_region(void)
+{
+	size_t size = 1ULL << 40;
+	unsigned char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+	struct vm *vm = vm_create_bare(kvm_fd);
+	struct vcpu *v = vm ? vcpu_create(vm, 0) : NULL;
+	int r, e, i;
+
+	if (mem == MAP_FAILED || !v) {
+		for (i = 0; i < HUGE_CHECKS; i++)
+			skip("no 1 TiB of address space to map, or no VM",
+			     "memory region: 1 TiB slot");
+		goto out;
+	}
+	errno = 0;
+	r = set_region(vm->fd, 0, 0, 0, size, (unsigned long)mem);
+	e = errno;
+	if (!ok(r == 0, "memory region: 1 TiB slot over MAP_NORESERVE memory: accepted"))
+		diag("  returned %d (errno %s)", r, errno_name(e));
+	mem[CODE_GPA] = 0xf4;	/* HLT */
+	r = r || setup_real_mode_blind(v) ? -1 : vcpu_run(v);
+	ok(r == 0 && v->run->exit_reason == KVM_EXIT_HLT &&
+	   vcpu_rip(v) == CODE_GPA + 1,
+	   "memory region: a guest runs in the 1 TiB slot, to its HLT");
+out:
+	vcpu_destroy(v);
+	vm_destroy(vm);
+	if (mem != MAP_FAILED)
+		munmap(mem, size);
+}
+
 static void test_run_without_memory(void)
 {
 	const __u64 size = 0x10000;
@@ -389,6 +430,7 @@ int main(int argc, char **argv)
 	test_vcpus(vm_fd);
 	test_mmap_and_run();
 	test_run_without_memory();
+	test_huge_region();
 
 	closed = vm_fd;
 	close(vm_fd);
