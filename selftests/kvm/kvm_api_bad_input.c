@@ -281,9 +281,12 @@ static int setup_real_mode_blind(struct vcpu *v)
 
 /*
  * A 1 TiB slot over memory reserved without backing (MAP_NORESERVE): the
- * caller may ask (root passes the memlock limit), and costs nothing until
- * the guest touches it: kvm-intel and vtx (which pins at first touch, and
- * keeps a sparse record of it) both take it, and a guest runs in it.
+ * caller may ask (root passes the memlock limit), and it costs vtx nothing
+ * until the guest touches it (pages pinned at first touch, recorded
+ * sparsely): vtx takes it, and a guest runs in it.  kvm-intel is not asked:
+ * 6.12's takes it, but 6.1's allocates per-slot page-tracking arrays for
+ * it and logs the failed vmalloc with a call trace (seen in the PC), which
+ * the test bed rightly counts as trouble.
  */
 #define HUGE_CHECKS	2
 
@@ -297,6 +300,12 @@ static void test_huge_region(void)
 	struct vcpu *v = vm ? vcpu_create(vm, 0) : NULL;
 	int r, e, i;
 
+	if (!is_vtx) {
+		for (i = 0; i < HUGE_CHECKS; i++)
+			skip("kvm-intel 6.1 logs a failed vmalloc with a call trace for it",
+			     "memory region: 1 TiB slot");
+		goto out;
+	}
 	if (mem == MAP_FAILED || !v) {
 		for (i = 0; i < HUGE_CHECKS; i++)
 			skip("no 1 TiB of address space to map, or no VM",
