@@ -176,6 +176,15 @@ static int vtx_slot_publish(struct vtx_vm *vm, struct vtx_memslot *s,
 	return 0;
 }
 
+/* Undo vtx_slot_publish() of pages @i to @i + @n (the caller unpins). */
+static void vtx_slot_retract(struct vtx_vm *vm, struct vtx_memslot *s,
+			     unsigned long i, unsigned long n)
+{
+	vtx_slot_unpublish(vm, s, i, n);
+	s->nr_pinned -= n;
+	atomic_long_sub(n, &vtx_counters.pinned_pages);
+}
+
 /*
  * The 2 MiB around page @i of @s in one EPT page, when a transparent huge
  * page backs all of it and nothing of it is mapped yet (@page: page @i,
@@ -214,9 +223,7 @@ static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 		return 1;
 	}
 	if (vtx_ept_map(&vm->ept, gpa, hpa, SZ_2M, vtx_slot_perms(s))) {
-		vtx_slot_unpublish(vm, s, first, 512);
-		s->nr_pinned -= 512;
-		atomic_long_sub(512, &vtx_counters.pinned_pages);
+		vtx_slot_retract(vm, s, first, 512);
 		unpin_user_pages(chunk, 512);
 		kvfree(chunk);
 		return 1;
@@ -261,9 +268,7 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
 	r = vtx_ept_map(&vm->ept, s->gpa + ((u64)i << PAGE_SHIFT),
 			page_to_phys(page), PAGE_SIZE, vtx_slot_perms(s));
 	if (r) {
-		vtx_slot_unpublish(vm, s, i, 1);
-		s->nr_pinned--;
-		atomic_long_dec(&vtx_counters.pinned_pages);
+		vtx_slot_retract(vm, s, i, 1);
 		unpin_user_page(page);
 	}
 out:

@@ -116,8 +116,9 @@ static int memlock_fail(uint64_t size)
 	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY)
 		snprintf(lim, sizeof(lim), "%llu KiB",
 			 (unsigned long long)rl.rlim_cur / 1024);
-	return fail("cannot pin %llu MiB of guest memory: vtx pins it and "
-		    "counts it against RLIMIT_MEMLOCK (%s here). Raise it "
+	return fail("cannot pin %llu MiB of guest memory: vtx pins what the "
+		    "guest touches and counts all of it against RLIMIT_MEMLOCK "
+		    "when the memory is set (%s here). Raise it "
 		    "('ulimit -l', or run as root) or ask for less with -m.",
 		    (unsigned long long)(size >> 20), lim);
 }

@@ -122,15 +122,15 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *sregs);
 void vtx_vmx_get_fpu(struct vtx_vmx_vcpu *v, struct kvm_fpu *fpu);
 int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu);
 
-/* KVM_GET_MSRS / KVM_SET_MSRS, one MSR: 0 or -EINVAL (not virtualized,
- * or a value the guest could not write either).
- */
 /* RDTSCP runs natively for the guest, which then has a TSC_AUX of its own. */
 bool vtx_has_rdtscp(void);
 
 /* CPUID(@leaf, @index) of the host as a guest of vtx may see it. */
 void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4]);
 
+/* KVM_GET_MSRS / KVM_SET_MSRS, one MSR: 0 or -EINVAL (not virtualized,
+ * or a value the guest could not write either).
+ */
 int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
 int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
 
