@@ -14,7 +14,7 @@
  * - KVM_NMI runs the NMI handler;
  * - with IF = 0 and request_interrupt_window, the window opens (exit
  *   KVM_EXIT_IRQ_WINDOW_OPEN) only after STI and its one-instruction
- *   shadow;
+ *   shadow (with IF = 1 already, it opens before the first instruction);
  * - KVM_GET/SET_VCPU_EVENTS show and take back a queued interrupt;
  *   KVM_GET/SET_MP_STATE: runnable only, with a userspace irqchip;
  * - a fresh VM takes an interrupt whose IDT and stack pages the guest
@@ -134,10 +134,11 @@ static void test_basic(int kvm)
 
 	/* The window, across STI's shadow. */
 	vcpu_set_rip(v, IRQ_ADDR(g_irq_win));
-	run->request_interrupt_window = 1;
 	r = vcpu_run(v);
-	ok(exit_is(v, r, KVM_EXIT_IO) && run->io.port == 0x24 && !run->if_flag && !run->ready_for_interrupt_injection,
-	   "CLI; OUT with a window requested: the OUT exits first, IF = 0, not ready");
+	ok(exit_is(v, r, KVM_EXIT_IO) && run->io.port == 0x24 && !run->if_flag &&
+	   !run->ready_for_interrupt_injection,
+	   "CLI; OUT: the OUT exits with IF = 0, not ready");
+	run->request_interrupt_window = 1;
 	r = vcpu_run(v);
 	ok(exit_is(v, r, KVM_EXIT_IRQ_WINDOW_OPEN) && run->if_flag &&
 	   run->ready_for_interrupt_injection,
