@@ -32,6 +32,7 @@
 #include "exits.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
+#include "lib/state.h"
 
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
@@ -412,8 +413,10 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
 	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
-	/* Machine checks belong to the host (SDM 25.6.3). */
-	vtx_vmwrite(VTX_EXCEPTION_BITMAP, 1u << MC_VECTOR);
+	/* Machine checks belong to the host (SDM 25.6.3); #UD is looked
+	 * at for AMD's VMMCALL (exits.c:vtx_handle_ud()).
+	 */
+	vtx_vmwrite(VTX_EXCEPTION_BITMAP, (1u << MC_VECTOR) | (1u << UD_VECTOR));
 	vtx_vmwrite(VTX_CR3_TARGET_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -662,8 +665,15 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vtx_host_xcr0);
 	vtx_restore_host_irqoff(host);
 	if (!failed) {
-		v->launched = true;
 		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
+		/*
+		 * SDM 27.8: an entry that fails on the guest state or the
+		 * MSR-load area (exit reason bit 31) leaves the VMCS not
+		 * launched, so the next entry must be VMLAUNCH again; as a
+		 * VMfail does (26.1, 26.2: no state changed).
+		 */
+		if (!(v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE))
+			v->launched = true;
 		/* An NMI that exited the guest is the host's: deliver it now,
 		 * before interrupts are on (SDM 27.2.2).
 		 */
@@ -749,17 +759,6 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 	struct kvm_run *run = v->run;
 	int r;
 
-	/* INS data goes into guest RAM the guest may not have touched. */
-	if (v->pio_str.pending && v->pio_str.in) {
-		u64 gpa = v->pio_str.gpa;
-		u64 end = gpa + (u64)v->pio_str.size * v->pio_str.count;
-
-		for (gpa &= PAGE_MASK; gpa < end; gpa += PAGE_SIZE) {
-			r = v->map_ram(v, gpa);
-			if (r)
-				return r;
-		}
-	}
 	if (v->pending_skip || v->pio_in_pending || v->mmio_pending ||
 	    v->pio_str.pending) {
 		preempt_disable();
@@ -883,9 +882,8 @@ int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
 		v->regs[VTX_REG_R15] = regs->r15;
 		vtx_vmwrite(VTX_GUEST_RSP, regs->rsp);
 		vtx_vmwrite(VTX_GUEST_RIP, regs->rip);
-		/* Reserved RFLAGS bits: bit 1 set, 3, 5, 15, 22-63 clear. */
 		vtx_vmwrite(VTX_GUEST_RFLAGS,
-			    (regs->rflags & 0x3f7fd5) | X86_EFLAGS_FIXED);
+			    vtx_rflags_from_user(regs->rflags));
 		/* New registers cancel what an earlier exit left to do. */
 		v->pending_skip = 0;
 		v->pio_in_pending = false;
@@ -924,18 +922,20 @@ void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *s)
 	preempt_enable();
 }
 
-/* EFER bits a guest may hold: SCE, LME, LMA, NXE (SDM Vol. 3A 2.2.1). */
-#define VTX_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
+/*
+ * KVM_SET_SREGS: checked first as kvm-intel checks it (lib/state.c), so
+ * that a refused call changes nothing.
+ */
 int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 {
+	const struct vtx_sregs_state st = {
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer,
+		.apic_base = s->apic_base, .cs_l = s->cs.l,
+	};
 	int r;
 
-	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(s->cr4) ||
-	    s->cr0 >> 32 || s->cr8 > 15)
-		return -EINVAL;
-	/* Paging requires protection (SDM Vol. 3A 2.5). */
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+	if (vtx_sregs_check(&st, vtx_vcpu_cr4_valid(s->cr4),
+			    vtx_guest_maxphyaddr(v)))
 		return -EINVAL;
 
 	/* PAE paging loads the PDPTEs from guest RAM: map that page. */
@@ -961,14 +961,23 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 		vtx_vmwrite(VTX_GUEST_IDTR_BASE, s->idt.base);
 		vtx_vmwrite(VTX_GUEST_IDTR_LIMIT, s->idt.limit);
 		v->cr2 = s->cr2;
-		v->cr8 = s->cr8;
+		/* kvm-intel ignores a CR8 above 15 here (kvm_set_cr8()'s
+		 * error is dropped): the old value stays.
+		 */
+		if (s->cr8 <= 15)
+			v->cr8 = s->cr8;
 		v->flush_tlb = true;	/* CR3 may be another address space */
 		v->apic_base = s->apic_base;
 		vtx_vmwrite(VTX_GUEST_CR3, s->cr3);
 		vtx_vmwrite(VTX_GUEST_IA32_EFER, s->efer);
 		vtx_vcpu_set_cr4(v, s->cr4);
-		vtx_vcpu_set_cr0(v, s->cr0);	/* last: derives EFER.LMA */
-		r = vtx_vcpu_load_pdptrs(v);
+		vtx_vcpu_set_cr0(v, s->cr0);	/* last: sets the entry control */
+		/*
+		 * As kvm-intel (load_pdptrs() with its result ignored): PDPTEs
+		 * that cannot be loaded leave the old ones in place, and the
+		 * guest finds out (a triple fault, with none present).
+		 */
+		vtx_vcpu_load_pdptrs(v);
 	}
 	preempt_enable();
 	return r;
@@ -988,12 +997,20 @@ int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val)
 
 int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 {
+	u64 efer;
 	int r;
 
 	preempt_disable();
 	r = vtx_vcpu_load(v);
-	if (!r)
+	/* EFER from user space: only reserved bits refused, LMA kept. */
+	if (!r && msr == MSR_EFER) {
+		r = vtx_efer_from_user(vtx_vmread(VTX_GUEST_IA32_EFER), val,
+				       &efer);
+		if (!r)
+			vtx_vmwrite(VTX_GUEST_IA32_EFER, efer);
+	} else if (!r) {
 		r = vtx_msr_set(v, msr, val);
+	}
 	preempt_enable();
 	return r;
 }
@@ -1033,8 +1050,10 @@ int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu)
 {
 	struct vtx_fxsave *fx = v->xsave;
 
-	/* Reserved MXCSR bits would make FXRSTOR/XRSTOR fault (#GP). */
-	if (fpu->mxcsr & ~0xffffu)
+	/* kvm-intel takes any MXCSR, and its next FPU restore then
+	 * faults (a WARN in the host's log): vtx refuses it instead.
+	 */
+	if (!vtx_fpu_mxcsr_valid(fpu->mxcsr, 0xffff))
 		return -EINVAL;
 	memcpy(fx->st, fpu->fpr, sizeof(fx->st));
 	fx->fcw = fpu->fcw;
