@@ -196,13 +196,21 @@ enum {
 
 static void vtx_write_seg(int seg, const struct kvm_segment *s)
 {
+	u8 type = s->type;
 	u32 ar;
 
+	/*
+	 * As kvm-intel with unrestricted guest: the accessed bit set in every
+	 * segment but LDTR (VM entry wants it in usable ones, SDM 26.3.1.2;
+	 * a busy TSS for TR), for VMMs that leave it clear.
+	 */
+	if (seg != VTX_SEG_LDTR)
+		type |= 1;
 	/* SDM 25.4.1: access rights, bit 16 = unusable. */
 	if (s->unusable || !s->present)
 		ar = 1 << 16;
 	else
-		ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+		ar = (type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
 		     (s->present & 1) << 7 | (s->avl & 1) << 12 |
 		     (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
 	vtx_vmwrite(VTX_GUEST_ES_SELECTOR + 2 * seg, s->selector);
@@ -377,6 +385,9 @@ static void vtx_vcpu_reset(struct vtx_vmx_vcpu *v)
 	v->dr6 = DR6_RESERVED;
 	v->dr7 = VTX_DR7_FIXED_1;
 	vtx_vmwrite(VTX_GUEST_CR3, 0);
+	/* No PDPTEs yet: those KVM_SET_SREGS cannot load stay these. */
+	for (i = 0; i < 4; i++)
+		vtx_vmwrite(VTX_GUEST_PDPTR0 + 2 * i, 0);
 	vtx_vmwrite(VTX_GUEST_IA32_EFER, 0);
 	vtx_vcpu_set_cr0(v, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
 	vtx_vcpu_set_cr4(v, 0);
