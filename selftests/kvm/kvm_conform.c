@@ -12,12 +12,15 @@
  *  - KVM_SET_SREGS refusing inconsistent long-mode state (state untouched);
  *  - moving a memory slot;
  *  - KVM_GET_CPUID2;
- *  - hypercalls (VMCALL) and AMD's VMMCALL.
+ *  - hypercalls (VMCALL) and AMD's VMMCALL; #UD given back unchanged;
+ *  - EFER through KVM_SET_MSRS;
+ *  - a slot moved back and forth while its vCPU runs.
  *
  * Where kvm-intel 6.1 and 6.12 differ, the check says so and takes each
  * kernel's answer for that kernel; where vtx differs on purpose (the
  * README's table), the check says "(vtx)".
  */
+#include <pthread.h>
 #include <sys/utsname.h>
 
 #include "kvm_util.h"
@@ -133,6 +136,41 @@ asm(".pushsection .rodata\n"
 	"	hlt\n"
 	"g_hc_end:\n"
 
+	/* #UD, 32-bit: the handler records the EIP on its stack. */
+	".code32\n"
+	".global g_ud32_start, g_ud32_end, g_ud32_insn, g_ud32_handler\n"
+	"g_ud32_start:\n"
+	"g_ud32_insn:\n"
+	"	ud2\n"
+	"	hlt\n"
+	"g_ud32_handler:\n"
+	"	mov (%esp), %eax\n"
+	"	mov %eax, " XSTR(DATA_GPA) "\n"
+	"	mov %esp, " XSTR(DATA_GPA) " + 4\n"
+	"	hlt\n"
+	"g_ud32_end:\n"
+
+	/* VMMCALL in real mode: #UD there (kvm-intel's emulator: Prot). */
+	".code16\n"
+	".global g_udreal_start, g_udreal_end, g_udreal_handler\n"
+	"g_udreal_start:\n"
+	"	vmmcall\n"
+	"	hlt\n"
+	"g_udreal_handler:\n"
+	"	movw $0x600d, " XSTR(DATA_GPA) "\n"
+	"	hlt\n"
+	"g_udreal_end:\n"
+
+	/* Slot move under a running vCPU: read both places for ever. */
+	".code32\n"
+	".global g_spin_start, g_spin_end\n"
+	"g_spin_start:\n"
+	"1:	mov " XSTR(SLOT1_GPA) ", %eax\n"
+	"	mov " XSTR(SLOT1_MOVED) ", %ebx\n"
+	"	out %eax, $0x53\n"
+	"	jmp 1b\n"
+	"g_spin_end:\n"
+
 	/* A hypercall from 32-bit code: a 32-bit answer. */
 	".code32\n"
 	".global g_hc32_start, g_hc32_end\n"
@@ -150,6 +188,11 @@ extern const unsigned char g_hlt_start[], g_hlt_end[];
 extern const unsigned char g_move_start[], g_move_end[];
 extern const unsigned char g_hc_start[], g_hc_end[], g_hc_vmmcall[];
 extern const unsigned char g_hc32_start[], g_hc32_end[];
+extern const unsigned char g_ud32_start[], g_ud32_end[], g_ud32_insn[];
+extern const unsigned char g_ud32_handler[];
+extern const unsigned char g_udreal_start[], g_udreal_end[];
+extern const unsigned char g_udreal_handler[];
+extern const unsigned char g_spin_start[], g_spin_end[];
 DECLARE_MARKS(sio);
 
 static struct vcpu *guest(enum guest_mode mode, const unsigned char *start,
@@ -629,6 +672,152 @@ static void test_hypercalls(void)
 	guest_destroy(v);
 }
 
+/* ---- #UD given back unchanged ---------------------------------------------- */
+
+#define UD_CHECKS	5
+
+static void test_ud(void)
+{
+	struct vcpu *v = guest(MODE_PROT32, g_ud32_start, g_ud32_end);
+
+	if (!v || vcpu_set_idt_gate(v, MODE_PROT32, 6,
+				    GUEST_ADDR(g_ud32_start, g_ud32_handler))) {
+		fail_n(3, "#UD");
+	} else {
+		run_expect(v, KVM_EXIT_HLT, "ud2: the guest's #UD handler runs");
+		ok_u64("eip pushed", guest_read32(v->vm, DATA_GPA),
+		       GUEST_ADDR(g_ud32_start, g_ud32_insn),
+		       "ud2: #UD with the EIP of the ud2 on the stack");
+		ok_u64("esp in the handler", guest_read32(v->vm, DATA_GPA + 4),
+		       STACK_TOP - 12,
+		       "ud2: EIP, CS, EFLAGS pushed and no error code");
+	}
+	guest_destroy(v);
+
+	v = guest(MODE_REAL, g_udreal_start, g_udreal_end);
+	if (!v) {
+		fail_n(2, "real-mode VMMCALL");
+		return;
+	}
+	/* IVT entry 6: the handler, segment 0. */
+	guest_write32(v->vm, 6 * 4, GUEST_ADDR(g_udreal_start, g_udreal_handler));
+	run_expect(v, KVM_EXIT_HLT, "VMMCALL in real mode: KVM_EXIT_HLT");
+	ok(guest_read32(v->vm, DATA_GPA) == 0x600d &&
+	   !memcmp(gpa_ptr(v->vm, CODE_GPA), "\x0f\x01\xd9", 3),
+	   "VMMCALL in real mode: #UD to the guest, its bytes left alone (kvm-intel)");
+	guest_destroy(v);
+}
+
+/* ---- EFER through KVM_SET_MSRS ------------------------------------------------ */
+
+#define EFER_CHECKS	3
+
+static int set_efer(struct vcpu *v, __u64 val)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} b = { .m.nmsrs = 1, .e.index = 0xc0000080, .e.data = val };
+
+	return ioctl(v->fd, KVM_SET_MSRS, &b);
+}
+
+static void test_efer_msr(void)
+{
+	struct vcpu *v = guest(MODE_LONG64, g_hlt_start, g_hlt_end);
+	struct kvm_sregs s;
+
+	if (!v) {
+		fail_n(EFER_CHECKS, "EFER");
+		return;
+	}
+	ok_ioctl(set_efer(v, EFER_LME | EFER_LMA | (1ULL << 3)), 0, 0,
+		 "KVM_SET_MSRS of EFER with bit 3: 0 MSRs set");
+	ok_ioctl(set_efer(v, EFER_LME), 1, 0,
+		 "KVM_SET_MSRS of EFER without LMA, in long mode: set");
+	vcpu_get_sregs(v, &s);
+	ok_u64("efer", s.efer, EFER_LME | EFER_LMA,
+	       "... and LMA stays, the CPU's (kvm-intel)");
+	guest_destroy(v);
+}
+
+/* ---- a slot moved while its vCPU runs ------------------------------------------ */
+
+#define MOVES		100
+#define MOVE_RUN_CHECKS	3
+
+struct runner {
+	struct vcpu *v;
+	volatile int stop;
+	int bad, io, mmio;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *rn = arg;
+
+	while (!rn->stop) {
+		if (vcpu_run(rn->v)) {
+			rn->bad++;
+			break;
+		}
+		if (rn->v->run->exit_reason == KVM_EXIT_IO)
+			rn->io++;
+		else if (rn->v->run->exit_reason == KVM_EXIT_MMIO)
+			rn->mmio++;
+		else {
+			rn->bad++;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_slot_move_running(void)
+{
+	struct vcpu *v = guest(MODE_PROT32, g_spin_start, g_spin_end);
+	struct runner rn = { 0 };
+	pthread_t th;
+	int i, moves_ok = 1;
+	void *mem;
+
+	if (!v || !(mem = vm_add_mem(v->vm, 1, SLOT1_GPA, 0x1000, 0))) {
+		fail_n(MOVE_RUN_CHECKS, "slot move under a running vCPU");
+		guest_destroy(v);
+		return;
+	}
+	*(__u32 *)mem = MARKER;
+	rn.v = v;
+	pthread_create(&th, NULL, run_thread, &rn);
+	for (i = 0; i < MOVES; i++) {
+		if (vm_set_region(v->vm->fd, 1, 0,
+				  i & 1 ? SLOT1_GPA : SLOT1_MOVED, 0x1000, mem))
+			moves_ok = 0;
+		usleep(1000);
+	}
+	rn.stop = 1;
+	pthread_join(th, NULL);
+	ok(moves_ok, "%d moves of slot 1 while its vCPU runs: all accepted",
+	   MOVES);
+	ok(!rn.bad && rn.io > 0,
+	   "the vCPU ran on: %d port exits, %d MMIO exits, no error",
+	   rn.io, rn.mmio);
+	if (rn.bad)
+		diag_exit(v->run);
+	/*
+	 * Slot 1 is back at 4 MiB (an even number of moves); 5 MiB is MMIO,
+	 * so the guest's loop has an MMIO exit on its way to the port.
+	 */
+	for (i = 0; i < 3 && !vcpu_run(v) &&
+		    v->run->exit_reason == KVM_EXIT_MMIO; i++)
+		;
+	ok(v->run->exit_reason == KVM_EXIT_IO && v->run->io.port == 0x53 &&
+	   io_data(v, 4) == MARKER,
+	   "afterwards the guest reads the slot where it was put last");
+	guest_destroy(v);
+	munmap(mem, 0x1000);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = kvm_device_path(argc, argv);
@@ -639,7 +828,8 @@ int main(int argc, char **argv)
 	linux_61 = !uname(&u) && !strncmp(u.release, "6.1.", 4);
 	kvm_watchdog(300);
 	tap_plan(SIO_CHECKS + ENTRY_CHECKS + PDPTE_CHECKS + SREGS_CHECKS +
-		 MOVE_CHECKS + CPUID2_CHECKS + HC_CHECKS);
+		 MOVE_CHECKS + CPUID2_CHECKS + HC_CHECKS + UD_CHECKS +
+		 EFER_CHECKS + MOVE_RUN_CHECKS);
 	diag("device %s, Linux %s", path, u.release);
 
 	test_string_io();
@@ -648,6 +838,9 @@ int main(int argc, char **argv)
 	test_sregs();
 	test_slot_move();
 	test_get_cpuid2();
+	test_ud();
+	test_efer_msr();
+	test_slot_move_running();
 	test_hypercalls();
 
 	close(kvm_fd);
