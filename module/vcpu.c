@@ -83,6 +83,29 @@ static long vtx_vcpu_set_cpuid(struct vtx_vcpu *vcpu,
 }
 
 /*
+ * KVM_GET_CPUID2: the table KVM_SET_CPUID2 set (none: no entries).  As
+ * kvm-intel since Linux 6.5 (arch/x86/kvm/cpuid.c): E2BIG when it does
+ * not fit, nent left as it was; else nent becomes the table's size.
+ * (6.1 left nent as it was on success too.)
+ */
+static long vtx_vcpu_get_cpuid(struct vtx_vcpu *vcpu,
+			       struct kvm_cpuid2 __user *uc)
+{
+	struct kvm_cpuid2 c;
+
+	if (copy_from_user(&c, uc, sizeof(c)))
+		return -EFAULT;
+	if (c.nent < vcpu->vmx.cpuid_nent)
+		return -E2BIG;
+	c.nent = vcpu->vmx.cpuid_nent;
+	if (copy_to_user(uc->entries, vcpu->cpuid,
+			 array_size(c.nent, sizeof(*vcpu->cpuid))) ||
+	    copy_to_user(uc, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * KVM_GET_MSRS / KVM_SET_MSRS: as in KVM, the return value is how many
  * entries were done; the first MSR vtx does not virtualize stops it.
  */
@@ -213,6 +236,9 @@ static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_SET_CPUID2:
 		r = vtx_vcpu_set_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = vtx_vcpu_get_cpuid(vcpu, argp);
 		break;
 	case KVM_GET_FPU: {
 		struct kvm_fpu fpu;

@@ -117,6 +117,43 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 	return 0;
 }
 
+/*
+ * Move @s to @gpa (KVM_MR_MOVE): same user memory, same size, a new
+ * guest-physical address.  As a delete, then a create: out of the exit
+ * handlers' sight under slots_lock first, then out of EPT (and the TLBs)
+ * before its pages are unpinned; the pages are pinned again where the
+ * guest touches the new range.  The memory stays counted, as it stays
+ * the slot's.  The VM's lock held.
+ */
+static int vtx_slot_move(struct vtx_vm *vm, struct vtx_memslot *s, u64 gpa)
+{
+	struct xarray *pages, *old_pages;
+	struct page *page;
+	unsigned long i, nr_pinned;
+	u64 old_gpa;
+
+	pages = kmalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+	xa_init(pages);
+	spin_lock(&vm->slots_lock);
+	old_gpa = s->gpa;
+	old_pages = s->pages;
+	nr_pinned = s->nr_pinned;
+	s->gpa = gpa;
+	s->pages = pages;
+	s->nr_pinned = 0;
+	spin_unlock(&vm->slots_lock);
+	vtx_ept_unmap(&vm->ept, old_gpa, s->npages << PAGE_SHIFT);
+	vtx_ept_flush(&vm->ept);
+	xa_for_each(old_pages, i, page)
+		unpin_user_pages_dirty_lock(&page, 1, s->writable);
+	xa_destroy(old_pages);
+	kfree(old_pages);
+	atomic_long_sub(nr_pinned, &vtx_counters.pinned_pages);
+	return 0;
+}
+
 /* The slot that holds @gpa, or NULL; slots_lock or the VM's lock held. */
 static struct vtx_memslot *vtx_slot_find(struct vtx_vm *vm, u64 gpa)
 {
@@ -308,30 +345,39 @@ static int vtx_vm_set_memory(struct vtx_vm *vm,
 	mutex_lock(&vm->lock);
 	s = &vm->slots[id];
 	if (s->used) {
-		/* KVM: a slot is deleted (size 0) or left as it is. */
-		if (!m->memory_size)
+		/*
+		 * KVM (kvm_set_memory_region()): a slot is deleted (size 0),
+		 * moved (a new guest address, nothing else new), or left as
+		 * it is; its user memory, size and flags stay.
+		 */
+		if (!m->memory_size) {
 			vtx_slot_release(vm, s);
-		else if (m->guest_phys_addr != s->gpa ||
-			 m->memory_size != s->npages << PAGE_SHIFT ||
-			 m->userspace_addr != s->uaddr || m->flags != s->flags)
+			goto out;
+		}
+		if (m->memory_size != s->npages << PAGE_SHIFT ||
+		    m->userspace_addr != s->uaddr || m->flags != s->flags) {
 			r = -EINVAL;
-		goto out;
-	}
-	/* Deleting a slot that does not exist: KVM says EINVAL. */
-	if (!m->memory_size) {
+			goto out;
+		}
+		if (m->guest_phys_addr == s->gpa)
+			goto out;
+	} else if (!m->memory_size) {
+		/* Deleting a slot that does not exist: KVM says EINVAL. */
 		r = -EINVAL;
 		goto out;
 	}
 	for (i = 0; i < VTX_MAX_SLOTS; i++) {
 		struct vtx_memslot *o = &vm->slots[i];
 
-		if (o->used && m->guest_phys_addr < o->gpa + (o->npages << PAGE_SHIFT) &&
+		if (o != s && o->used &&
+		    m->guest_phys_addr < o->gpa + (o->npages << PAGE_SHIFT) &&
 		    o->gpa < m->guest_phys_addr + m->memory_size) {
 			r = -EEXIST;
 			goto out;
 		}
 	}
-	r = vtx_slot_create(vm, s, m);
+	r = s->used ? vtx_slot_move(vm, s, m->guest_phys_addr) :
+		      vtx_slot_create(vm, s, m);
 out:
 	mutex_unlock(&vm->lock);
 	return r;

@@ -23,6 +23,8 @@
 #include "lib/cpuid.h"
 #include "lib/walk.h"
 #include "lib/events.h"
+#include "lib/state.h"
+#include "lib/pio.h"
 #include "trace.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
@@ -126,7 +128,12 @@ static int vtx_handle_unexpected(struct vtx_vmx_vcpu *v)
 	return vtx_internal_error(v, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
-/* SDM 28.2.2: NMIs were delivered right after the exit; #MC is re-raised. */
+static int vtx_handle_ud(struct vtx_vmx_vcpu *v);
+
+/*
+ * SDM 28.2.2: NMIs were delivered right after the exit; #MC is re-raised;
+ * #UD (a hardware exception, type 3) is vtx_handle_ud()'s.
+ */
 static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
 {
 	u32 info = vtx_vmread(VTX_VM_EXIT_INTR_INFO);
@@ -137,6 +144,8 @@ static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
 		asm volatile("int $0x12");
 		return 1;
 	}
+	if ((info & 0xff) == UD_VECTOR && ((info >> 8) & 7) == 3)
+		return vtx_handle_ud(v);
 	return vtx_handle_unexpected(v);
 }
 
@@ -193,6 +202,24 @@ static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
 	return NULL;
 }
 
+/*
+ * As KVM's cpuid_query_maxphyaddr(): leaf 0x80000008 of the table user
+ * space set, 36 if the table lacks it; without a table the guest sees the
+ * host's CPUID, and so its width.
+ */
+unsigned int vtx_guest_maxphyaddr(struct vtx_vmx_vcpu *v)
+{
+	const struct kvm_cpuid_entry2 *e;
+
+	if (!v->cpuid)
+		return boot_cpu_data.x86_phys_bits;
+	e = vtx_find_cpuid(v, 0x80000000, 0);
+	if (!e || e->eax < 0x80000008)
+		return 36;
+	e = vtx_find_cpuid(v, 0x80000008, 0);
+	return e ? e->eax & 0xff : 36;
+}
+
 /* CPUID always exits (SDM 26.1.2): answer from the table user space set
  * with KVM_SET_CPUID2, else from the host, filtered (lib/cpuid.c).  Either
  * way OSXSAVE mirrors the guest's CR4, as on hardware.
@@ -228,20 +255,19 @@ static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
 static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len);
 static u64 vtx_addr_update(u64 old, u64 val, unsigned int size);
 
-/* Most bytes one INS exit asks user space for (KVM's read-ahead). */
-#define VTX_PIO_STRING_MAX	1024
-
 static u64 vtx_addr_mask(unsigned int addr_size)
 {
 	return addr_size == 8 ? ~0ULL : (1ULL << (8 * addr_size)) - 1;
 }
 
-/* Translate seg:reg of a string instruction to a guest-physical address
- * that holds @bytes without crossing a page.
+/*
+ * Where the @bytes at seg:reg - @below of a string instruction are: the
+ * guest-physical address of their first *@split bytes in @gpa[0], of the
+ * rest (on the next page) in @gpa[1].  At most a page's worth.
  */
 static int vtx_string_gpa(struct vtx_vmx_vcpu *v, unsigned int seg,
-			  unsigned int reg, unsigned int addr_size,
-			  unsigned int bytes, u64 *la_out, u64 *gpa)
+			  unsigned int reg, unsigned int addr_size, u64 below,
+			  unsigned int bytes, u64 gpa[2], unsigned int *split)
 {
 	struct vtx_paging p = {
 		.cr0 = v->cr0, .cr3 = vtx_vmread(VTX_GUEST_CR3),
@@ -249,20 +275,47 @@ static int vtx_string_gpa(struct vtx_vmx_vcpu *v, unsigned int seg,
 	};
 	u64 la = v->regs[reg] & vtx_addr_mask(addr_size);
 
+	if (la < below)
+		return -EFAULT;	/* DF = 1 below address 0: not emulated */
+	la -= below;
 	/* In 64-bit mode ES, DS (and CS, SS) have base 0 (SDM Vol. 3A 3.4.4). */
 	if (!(vtx_long_mode() && seg < 4))
 		la += vtx_vmread(VTX_GUEST_ES_BASE + 2 * seg);
-	*la_out = la;
-	if (((la & (PAGE_SIZE - 1)) + bytes) > PAGE_SIZE)
+	if (!vtx_long_mode())
+		la = (u32)la;
+	*split = min_t(unsigned int, bytes, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+	gpa[1] = 0;
+	if (vtx_guest_translate(&p, la, vtx_read_gpa, v, &gpa[0]))
 		return -EFAULT;
-	return vtx_guest_translate(&p, la, vtx_read_gpa, v, gpa);
+	if (*split < bytes &&
+	    vtx_guest_translate(&p, vtx_long_mode() ? la + *split :
+				(u32)(la + *split), vtx_read_gpa, v, &gpa[1]))
+		return -EFAULT;
+	return 0;
+}
+
+/* Read or write the bytes vtx_string_gpa() found. */
+static int vtx_string_rw(struct vtx_vmx_vcpu *v, const u64 gpa[2],
+			 unsigned int split, void *buf, unsigned int bytes,
+			 bool write)
+{
+	if (write)
+		return v->write_guest(v, gpa[0], buf, split) ?:
+		       (split < bytes ?
+			v->write_guest(v, gpa[1], buf + split, bytes - split) :
+			0);
+	return v->read_guest(v, gpa[0], buf, split) ?:
+	       (split < bytes ?
+		v->read_guest(v, gpa[1], buf + split, bytes - split) : 0);
 }
 
 /*
  * INS and OUTS (SDM 28.2.1 Table 28-5, VM-exit instruction information
- * in 28.2.5).  As in KVM: OUTS leaves one element per exit; INS asks for
- * as many as fit in the destination page and in 1 KiB, in one exit.  REP goes on by
- * executing the instruction again until rCX reaches 0.
+ * in 28.2.5), split into exits as kvm-intel's emulator splits them
+ * (lib/pio.h): a REP with rCX = 0 is skipped; OUTS leaves one element
+ * per exit with rSI, rCX (and without REP, RIP) already moved; INS asks
+ * for several elements at once and moves the registers when the data
+ * comes.  A REP runs again until rCX is 0.
  */
 static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 				bool in, bool rep, u16 port)
@@ -270,28 +323,27 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 	u32 info = vtx_vmread(VTX_VMX_INSTRUCTION_INFO);
 	unsigned int addr_size = 2 << ((info >> 7) & 7);
 	unsigned int seg = in ? 0 : (info >> 15) & 7;	/* INS: always ES */
+	unsigned int reg = in ? VTX_REG_RDI : VTX_REG_RSI, split, bytes;
 	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
-	u64 rcx = v->regs[VTX_REG_RCX] & vtx_addr_mask(addr_size);
 	struct kvm_run *run = v->run;
-	u32 count = 1;
-	u64 la, gpa;
+	u64 gpa[2], *rcx = &v->regs[VTX_REG_RCX];
+	u32 count;
 
 	if (addr_size > 8 || !cfg_inout_info())
 		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-	if (in && rep && !df) {
-		/* KVM's emulator reads ahead at most 1 KiB: so does vtx, so
-		 * user space sees the same exits from both.
-		 */
-		count = min_t(u64, rcx, VTX_PIO_STRING_MAX / size);
-		if (vtx_string_gpa(v, seg, VTX_REG_RDI, addr_size, size, &la,
-				   &gpa))
-			return vtx_emulation_failed(v);
-		count = min_t(u64, count,
-			      (PAGE_SIZE - (la & (PAGE_SIZE - 1))) / size);
-	}
-	if (vtx_string_gpa(v, seg, in ? VTX_REG_RDI : VTX_REG_RSI, addr_size,
-			   size * count, &la, &gpa) ||
-	    (!in && v->read_guest(v, gpa, v->pio_data, size)))
+	count = vtx_string_io_count(in, rep, df, size, addr_size, *rcx,
+				    v->regs[VTX_REG_RDI]);
+	if (!count)
+		return vtx_skip_insn(v);	/* REP with rCX = 0: no I/O */
+	bytes = size * count;
+	/*
+	 * The bytes this exit moves, lowest first: with DF = 1 the elements
+	 * go down from rDI.  INS reads them too, to learn now (when it can
+	 * still be retried) that they are RAM and mapped.
+	 */
+	if (vtx_string_gpa(v, seg, reg, addr_size, df ? bytes - size : 0,
+			   bytes, gpa, &split) ||
+	    vtx_string_rw(v, gpa, split, v->pio_data, bytes, false))
 		return vtx_emulation_failed(v);
 
 	run->exit_reason = KVM_EXIT_IO;
@@ -300,38 +352,59 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 	run->io.port = port;
 	run->io.count = count;
 	run->io.data_offset = PAGE_SIZE;
+	if (!in) {
+		/* Done when it exits, as in kvm-intel: the next element is
+		 * the next exit's.
+		 */
+		v->regs[reg] = vtx_string_reg_add(v->regs[reg], addr_size,
+						  df ? -(s64)size : size);
+		if (rep)
+			*rcx = vtx_string_reg_add(*rcx, addr_size, -1);
+		else
+			vtx_skip(v, vtx_insn_len());
+		return 0;
+	}
 	v->pio_str.pending = true;
-	v->pio_str.in = in;
 	v->pio_str.rep = rep;
+	v->pio_str.df = df;
 	v->pio_str.size = size;
 	v->pio_str.addr_size = addr_size;
 	v->pio_str.len = vtx_insn_len();
 	v->pio_str.count = count;
-	v->pio_str.gpa = gpa;
+	v->pio_str.split = split;
+	v->pio_str.gpa[0] = gpa[0];
+	v->pio_str.gpa[1] = gpa[1];
 	return 0;
 }
 
-/* After user space: store INS data, move rSI/rDI and rCX, and move past
- * the instruction once rCX is done.
+/*
+ * After user space: store INS's data (element i at rDI -/+ i * size),
+ * move rDI and rCX; without REP, move past the instruction.
  */
 static void vtx_complete_string_io(struct vtx_vmx_vcpu *v)
 {
 	typeof(v->pio_str) *s = &v->pio_str;
-	unsigned int reg = s->in ? VTX_REG_RDI : VTX_REG_RSI;
-	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
-	u64 delta = (u64)s->size * s->count, mask = vtx_addr_mask(s->addr_size);
-	u64 *r = &v->regs[reg], *rcx = &v->regs[VTX_REG_RCX];
+	unsigned int bytes = s->size * s->count, i, j;
+	u64 *rdi = &v->regs[VTX_REG_RDI], *rcx = &v->regs[VTX_REG_RCX];
+	u8 *data = v->pio_data, t;
 
 	s->pending = false;
-	if (s->in && v->write_guest(v, s->gpa, v->pio_data, delta))
+	/* DF = 1: the first element goes highest; reverse the elements. */
+	for (i = 0; s->df && i < s->count / 2; i++)
+		for (j = 0; j < s->size; j++) {
+			t = data[i * s->size + j];
+			data[i * s->size + j] =
+				data[(s->count - 1 - i) * s->size + j];
+			data[(s->count - 1 - i) * s->size + j] = t;
+		}
+	if (vtx_string_rw(v, s->gpa, s->split, data, bytes, true))
 		return;	/* the slot went away: the guest retries the INS */
-	*r = vtx_addr_update(*r, df ? *r - delta : *r + delta, s->addr_size);
-	if (s->rep) {
-		*rcx = vtx_addr_update(*rcx, *rcx - s->count, s->addr_size);
-		if (*rcx & mask)
-			return;	/* more to do: execute it again */
-	}
-	vtx_skip(v, s->len);
+	*rdi = vtx_string_reg_add(*rdi, s->addr_size,
+				  s->df ? -(s64)bytes : bytes);
+	if (s->rep)
+		*rcx = vtx_string_reg_add(*rcx, s->addr_size, -(s64)s->count);
+	else
+		vtx_skip(v, s->len);
 }
 
 /* SDM 28.2.1 Table 28-5: I/O instruction. */
@@ -394,7 +467,9 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 }
 
 /* Load the four PDPTEs of PAE paging (SDM Vol. 3A 4.4.1); EPT needs
- * them in the VMCS whenever vtx, not the guest, turned paging on.
+ * them in the VMCS whenever vtx, not the guest, turned paging on.  A
+ * present one with a reserved bit: -EINVAL, the VMCS keeps the old ones
+ * (VM entry would fail on them, SDM 26.3.1.6).
  */
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 {
@@ -408,6 +483,10 @@ int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 	if (v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
 			  sizeof(pdpte)))
 		return -EFAULT;
+	if (!vtx_pdptes_valid(pdpte, min_t(unsigned int,
+					   vtx_guest_maxphyaddr(v),
+					   boot_cpu_data.x86_phys_bits)))
+		return -EINVAL;
 	for (i = 0; i < 4; i++)
 		vtx_vmwrite(VTX_GUEST_PDPTR0 + 2 * i, pdpte[i]);
 	return 0;
@@ -745,11 +824,66 @@ static int vtx_handle_xsetbv(struct vtx_vmx_vcpu *v)
 	return vtx_skip_insn(v);
 }
 
-/* No hypercalls yet: KVM's answer to an unknown one is -KVM_ENOSYS. */
+/*
+ * SDM 31.3: VMCALL always exits.  The hypercalls of KVM's ABI, answered
+ * as kvm-intel answers them (lib/state.c); RIP moves past the call.
+ */
 static int vtx_handle_vmcall(struct vtx_vmx_vcpu *v)
 {
-	v->regs[VTX_REG_RAX] = (u64)-1000;
+	const u64 a[4] = {
+		v->regs[VTX_REG_RBX], v->regs[VTX_REG_RCX],
+		v->regs[VTX_REG_RDX], v->regs[VTX_REG_RSI],
+	};
+	/* SDM 25.4.1: the CPL is SS.DPL (bits 6:5 of its access rights). */
+	unsigned int cpl = (vtx_vmread(VTX_GUEST_SS_AR_BYTES) >> 5) & 3;
+
+	v->regs[VTX_REG_RAX] = vtx_hypercall(v->regs[VTX_REG_RAX], a, cpl,
+					     vtx_code_bits() == 64);
 	return vtx_skip_insn(v);
+}
+
+/*
+ * A #UD the guest raised (intercepted: exception bitmap bit 6).  AMD's
+ * VMMCALL (0f 01 d9) is #UD on Intel; kvm-intel makes it a hypercall by
+ * rewriting it in guest memory to VMCALL (0f 01 c1: its emulator's
+ * em_hypercall() with KVM_X86_QUIRK_FIX_HYPERCALL_INSN, on by default)
+ * and letting the guest run it again: so does vtx, in protected mode
+ * (as KVM: not in real or virtual-8086 mode), for those three bytes at
+ * CS:RIP without prefixes.  Every other #UD goes back to the guest as it
+ * came: vector 6, no error code (SDM 26.6.1).
+ */
+static int vtx_handle_ud(struct vtx_vmx_vcpu *v)
+{
+	static const u8 vmmcall[3] = { 0x0f, 0x01, 0xd9 };
+	static const u8 vmcall[3] = { 0x0f, 0x01, 0xc1 };
+	unsigned int bits = vtx_code_bits(), got, n;
+	struct vtx_paging p = {
+		.cr0 = v->cr0, .cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.cr4 = v->cr4, .efer = vtx_vmread(VTX_GUEST_IA32_EFER),
+	};
+	u8 bytes[VTX_INSN_MAX_LEN];
+	u64 rip, la, gpa[2];
+
+	if (!(v->cr0 & X86_CR0_PE) ||
+	    (vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_VM) ||
+	    vtx_fetch_insn(v, bits, bytes, &got) || got < 3 ||
+	    memcmp(bytes, vmmcall, 3))
+		return v->ram_fault ? VTX_EXIT_MAP_RAM : vtx_inject_ud(v);
+	rip = vtx_vmread(VTX_GUEST_RIP);
+	la = bits == 64 ? rip : (u32)(vtx_vmread(VTX_GUEST_CS_BASE) +
+				      (bits == 16 ? (u16)rip : (u32)rip));
+	/* The three bytes may straddle a page boundary. */
+	n = min_t(unsigned int, 3, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+	gpa[1] = 0;
+	if (vtx_guest_translate(&p, la, vtx_read_gpa, v, &gpa[0]) ||
+	    (n < 3 && vtx_guest_translate(&p, bits == 64 ? la + n :
+					  (u32)(la + n), vtx_read_gpa, v,
+					  &gpa[1])) ||
+	    v->write_guest(v, gpa[0], vmcall, n) ||
+	    (n < 3 && v->write_guest(v, gpa[1], vmcall + n, 3 - n)))
+		/* Code in a read-only slot stays as it is: #UD, as on Intel. */
+		return v->ram_fault ? VTX_EXIT_MAP_RAM : vtx_inject_ud(v);
+	return 1;
 }
 
 /* The entry failed on the guest state: SDM 27.8, the exit reason has

@@ -34,6 +34,8 @@ void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
 bool vtx_vcpu_cr4_valid(u64 cr4);
 bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
+/* The guest's MAXPHYADDR: its CPUID table's, else the host's. */
+unsigned int vtx_guest_maxphyaddr(struct vtx_vmx_vcpu *v);
 /* vmx/msr.c: the guest's MSRs, one table; @host: a write by user space. */
 int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
 int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host);

@@ -32,6 +32,7 @@
 #include "exits.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
+#include "lib/state.h"
 
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
@@ -195,13 +196,21 @@ enum {
 
 static void vtx_write_seg(int seg, const struct kvm_segment *s)
 {
+	u8 type = s->type;
 	u32 ar;
 
+	/*
+	 * As kvm-intel with unrestricted guest: the accessed bit set in every
+	 * segment but LDTR (VM entry wants it in usable ones, SDM 26.3.1.2;
+	 * a busy TSS for TR), for VMMs that leave it clear.
+	 */
+	if (seg != VTX_SEG_LDTR)
+		type |= 1;
 	/* SDM 25.4.1: access rights, bit 16 = unusable. */
 	if (s->unusable || !s->present)
 		ar = 1 << 16;
 	else
-		ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+		ar = (type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
 		     (s->present & 1) << 7 | (s->avl & 1) << 12 |
 		     (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
 	vtx_vmwrite(VTX_GUEST_ES_SELECTOR + 2 * seg, s->selector);
@@ -376,6 +385,9 @@ static void vtx_vcpu_reset(struct vtx_vmx_vcpu *v)
 	v->dr6 = DR6_RESERVED;
 	v->dr7 = VTX_DR7_FIXED_1;
 	vtx_vmwrite(VTX_GUEST_CR3, 0);
+	/* No PDPTEs yet: those KVM_SET_SREGS cannot load stay these. */
+	for (i = 0; i < 4; i++)
+		vtx_vmwrite(VTX_GUEST_PDPTR0 + 2 * i, 0);
 	vtx_vmwrite(VTX_GUEST_IA32_EFER, 0);
 	vtx_vcpu_set_cr0(v, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
 	vtx_vcpu_set_cr4(v, 0);
@@ -416,8 +428,10 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
 	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
-	/* Machine checks belong to the host (SDM 25.6.3). */
-	vtx_vmwrite(VTX_EXCEPTION_BITMAP, 1u << MC_VECTOR);
+	/* Machine checks belong to the host (SDM 25.6.3); #UD is looked
+	 * at for AMD's VMMCALL (exits.c:vtx_handle_ud()).
+	 */
+	vtx_vmwrite(VTX_EXCEPTION_BITMAP, (1u << MC_VECTOR) | (1u << UD_VECTOR));
 	vtx_vmwrite(VTX_CR3_TARGET_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -666,8 +680,15 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vtx_host_xcr0);
 	vtx_restore_host_irqoff(host);
 	if (!failed) {
-		v->launched = true;
 		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
+		/*
+		 * SDM 27.8: an entry that fails on the guest state or the
+		 * MSR-load area (exit reason bit 31) leaves the VMCS not
+		 * launched, so the next entry must be VMLAUNCH again; as a
+		 * VMfail does (26.1, 26.2: no state changed).
+		 */
+		if (!(v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE))
+			v->launched = true;
 		/* An NMI that exited the guest is the host's: deliver it now,
 		 * before interrupts are on (SDM 27.2.2).
 		 */
@@ -754,17 +775,6 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 	struct kvm_run *run = v->run;
 	int r;
 
-	/* INS data goes into guest RAM the guest may not have touched. */
-	if (v->pio_str.pending && v->pio_str.in) {
-		u64 gpa = v->pio_str.gpa;
-		u64 end = gpa + (u64)v->pio_str.size * v->pio_str.count;
-
-		for (gpa &= PAGE_MASK; gpa < end; gpa += PAGE_SIZE) {
-			r = v->map_ram(v, gpa);
-			if (r)
-				return r;
-		}
-	}
 	if (v->pending_skip || v->pio_in_pending || v->mmio_pending ||
 	    v->pio_str.pending) {
 		preempt_disable();
@@ -920,9 +930,8 @@ int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
 			v->pio_str.pending = false;
 		}
 		vtx_vmwrite(VTX_GUEST_RIP, regs->rip);
-		/* Reserved RFLAGS bits: bit 1 set, 3, 5, 15, 22-63 clear. */
 		vtx_vmwrite(VTX_GUEST_RFLAGS,
-			    (regs->rflags & 0x3f7fd5) | X86_EFLAGS_FIXED);
+			    vtx_rflags_from_user(regs->rflags));
 	}
 	preempt_enable();
 	return r;
@@ -960,19 +969,21 @@ void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *s)
 	preempt_enable();
 }
 
-/* EFER bits a guest may hold: SCE, LME, LMA, NXE (SDM Vol. 3A 2.2.1). */
-#define VTX_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
+/*
+ * KVM_SET_SREGS: checked first as kvm-intel checks it (lib/state.c), so
+ * that a refused call changes nothing.
+ */
 int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 {
 	unsigned int vector;
+	const struct vtx_sregs_state st = {
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer,
+		.apic_base = s->apic_base, .cs_l = s->cs.l,
+	};
 	int r;
 
-	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(s->cr4) ||
-	    s->cr0 >> 32 || s->cr8 > 15)
-		return -EINVAL;
-	/* Paging requires protection (SDM Vol. 3A 2.5). */
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+	if (vtx_sregs_check(&st, vtx_vcpu_cr4_valid(s->cr4),
+			    vtx_guest_maxphyaddr(v)))
 		return -EINVAL;
 
 	/* PAE paging loads the PDPTEs from guest RAM: map that page. */
@@ -998,14 +1009,23 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 		vtx_vmwrite(VTX_GUEST_IDTR_BASE, s->idt.base);
 		vtx_vmwrite(VTX_GUEST_IDTR_LIMIT, s->idt.limit);
 		v->cr2 = s->cr2;
-		v->cr8 = s->cr8;
+		/* kvm-intel ignores a CR8 above 15 here (kvm_set_cr8()'s
+		 * error is dropped): the old value stays.
+		 */
+		if (s->cr8 <= 15)
+			v->cr8 = s->cr8;
 		v->flush_tlb = true;	/* CR3 may be another address space */
 		v->apic_base = s->apic_base;
 		vtx_vmwrite(VTX_GUEST_CR3, s->cr3);
 		vtx_vmwrite(VTX_GUEST_IA32_EFER, s->efer);
 		vtx_vcpu_set_cr4(v, s->cr4);
-		vtx_vcpu_set_cr0(v, s->cr0);	/* last: derives EFER.LMA */
-		r = vtx_vcpu_load_pdptrs(v);
+		vtx_vcpu_set_cr0(v, s->cr0);	/* last: sets the entry control */
+		/*
+		 * As kvm-intel (load_pdptrs() with its result ignored): PDPTEs
+		 * that cannot be loaded leave the old ones in place, and the
+		 * guest finds out (a triple fault, with none present).
+		 */
+		vtx_vcpu_load_pdptrs(v);
 		/* KVM queues the lowest vector set here (QEMU sets one). */
 		vector = find_first_bit((const unsigned long *)s->interrupt_bitmap,
 					KVM_NR_INTERRUPTS);
@@ -1032,12 +1052,20 @@ int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val)
 
 int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 {
+	u64 efer;
 	int r;
 
 	preempt_disable();
 	r = vtx_vcpu_load(v);
-	if (!r)
+	/* EFER from user space: only reserved bits refused, LMA kept. */
+	if (!r && msr == MSR_EFER) {
+		r = vtx_efer_from_user(vtx_vmread(VTX_GUEST_IA32_EFER), val,
+				       &efer);
+		if (!r)
+			vtx_vmwrite(VTX_GUEST_IA32_EFER, efer);
+	} else if (!r) {
 		r = vtx_msr_set(v, msr, val, true);
+	}
 	preempt_enable();
 	return r;
 }
@@ -1077,8 +1105,10 @@ int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu)
 {
 	struct vtx_fxsave *fx = v->xsave;
 
-	/* Reserved MXCSR bits would make FXRSTOR/XRSTOR fault (#GP). */
-	if (fpu->mxcsr & ~0xffffu)
+	/* kvm-intel takes any MXCSR, and its next FPU restore then
+	 * faults (a WARN in the host's log): vtx refuses it instead.
+	 */
+	if (!vtx_fpu_mxcsr_valid(fpu->mxcsr, 0xffff))
 		return -EINVAL;
 	memcpy(fx->st, fpu->fpr, sizeof(fx->st));
 	fx->fcw = fpu->fcw;

@@ -57,12 +57,14 @@ struct vtx_vmx_vcpu {
 
 	/* Port input that user space completes on the next KVM_RUN. */
 	bool pio_in_pending;
-	/* INS/OUTS in flight (SDM Vol. 2 INS, OUTS): one exit each. */
+	/* INS in flight (SDM Vol. 2 INS): its data comes on the next run. */
 	struct {
-		bool pending, in, rep;
+		bool pending, rep, df;
 		u8 size, addr_size, len;
 		u32 count;
-		u64 gpa;		/* INS: where the data goes */
+		/* Where the data goes: split bytes at gpa[0], the rest at gpa[1]. */
+		u32 split;
+		u64 gpa[2];
 	} pio_str;
 	/* An MMIO access that user space completes on the next KVM_RUN. */
 	bool mmio_pending;
