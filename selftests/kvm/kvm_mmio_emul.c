@@ -55,6 +55,9 @@
 #define F_ALL		(FL_ARITH | FL_DF)
 #define F_LOGIC		(F_ALL & ~FL_AF)	/* AF undefined */
 #define F_BT		(FL_CF | FL_ZF | FL_DF)	/* OF SF AF PF undefined */
+#define F_SHIFT1	(F_ALL & ~FL_AF)	/* shifts by 1: AF undefined */
+#define F_SHIFT		(F_SHIFT1 & ~FL_OF)	/* by more: OF undefined too */
+#define F_ROT		(F_ALL & ~FL_OF)	/* rotates by more than 1 */
 
 /* ---- the guests ------------------------------------------------------------ */
 
@@ -107,6 +110,11 @@ asm(".pushsection .rodata\n"
 	"	T m64, repe cmpsb\n"
 	"	T m64, scasl\n"
 	"	T m64, addl %eax, (%rbx)\n"
+	"	T m64, shll $4, (%rbx)\n"
+	"	T m64, rorb %cl, (%rbx)\n"
+	"	T m64, sarw (%rbx)\n"
+	"	T m64, rclq $1, (%rbx)\n"
+	"	T m64, shrl %cl, (%rbx)\n"
 	"	T m64, flds (%rbx)\n"
 	"MARKS_END m64\n"
 	"g_m64_end:\n"
@@ -313,6 +321,21 @@ static const struct mcase c64[] = {
 	  IN(2, M64, 0, 0, 0, 0, 0, 0, 0),
 	  OUT(2, M64, 0, 0, 0, 0, 0, 0, 0x4), F_ALL,
 	  { R(4, M64, 3), W(4, M64, 5, 1) }, .imm_exit = 1 },
+	{ "shll $4,(mmio)", IN(0, M64, 0, 0, 0, 0, 0, 0, 0),
+	  OUT(0, M64, 0, 0, 0, 0, 0, 0, 0x85), F_SHIFT,
+	  { R(4, M64, 0x1800000f), W(4, M64, 0x800000f0, 1) } },
+	{ "rorb %cl,(mmio)", IN(0, M64, 3, 0, 0, 0, 0, 0, 0),
+	  OUT(0, M64, 3, 0, 0, 0, 0, 0, 0x1), F_ROT,
+	  { R(1, M64, 0x2c), W(1, M64, 0x85, 1) } },
+	{ "sarw (mmio)", IN(0, M64, 0, 0, 0, 0, 0, 0, 0),
+	  OUT(0, M64, 0, 0, 0, 0, 0, 0, 0x81), F_SHIFT1,
+	  { R(2, M64, 0x8003), W(2, M64, 0xc001, 1) } },
+	{ "rclq $1,(mmio) with CF", IN(0, M64, 0, 0, 0, 0, 0, 0, FL_CF),
+	  OUT(0, M64, 0, 0, 0, 0, 0, 0, 0x801), F_ALL,
+	  { R(8, M64, 0x8000000000000000ULL), W(8, M64, 1, 1) } },
+	{ "shrl %cl,(mmio), count 0: flags kept, written back", IN(0, M64, 0x20, 0, 0, 0, 0, 0, FL_ZF | FL_CF),
+	  OUT(0, M64, 0x20, 0, 0, 0, 0, 0, FL_ZF | FL_CF), F_ALL,
+	  { R(4, M64, 0x1234), W(4, M64, 0x1234, 1) } },
 	{ "flds (mmio): not emulated", IN(0, M64, 0, 0, 0, 0, 0, 0, 0),
 	  OUT(0), 0, { ERR } },
 };

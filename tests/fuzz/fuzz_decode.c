@@ -78,6 +78,13 @@ static int same_insn(const struct vtx_insn *in, ZydisMnemonic m)
 	case VTX_OP_STOS: return m == SZ(Z(STOSB), Z(STOSW), Z(STOSD), Z(STOSQ));
 	case VTX_OP_CMPS: return m == SZ(Z(CMPSB), Z(CMPSW), Z(CMPSD), Z(CMPSQ));
 	case VTX_OP_SCAS: return m == SZ(Z(SCASB), Z(SCASW), Z(SCASD), Z(SCASQ));
+	case VTX_OP_ROL: return m == Z(ROL);
+	case VTX_OP_ROR: return m == Z(ROR);
+	case VTX_OP_RCL: return m == Z(RCL);
+	case VTX_OP_RCR: return m == Z(RCR);
+	case VTX_OP_SHL: case VTX_OP_SAL: return m == Z(SHL);
+	case VTX_OP_SHR: return m == Z(SHR);
+	case VTX_OP_SAR: return m == Z(SAR);
 	default: return 0;
 	}
 }
@@ -92,7 +99,8 @@ static int in_vtx_set(ZydisMnemonic m)
 		Z(CMPXCHG), Z(XADD), Z(MOVSB), Z(MOVSW), Z(MOVSD), Z(MOVSQ),
 		Z(LODSB), Z(LODSW), Z(LODSD), Z(LODSQ), Z(STOSB), Z(STOSW),
 		Z(STOSD), Z(STOSQ), Z(CMPSB), Z(CMPSW), Z(CMPSD), Z(CMPSQ),
-		Z(SCASB), Z(SCASW), Z(SCASD), Z(SCASQ),
+		Z(SCASB), Z(SCASW), Z(SCASD), Z(SCASQ), Z(ROL), Z(ROR), Z(RCL),
+		Z(RCR), Z(SHL), Z(SHR), Z(SAR),
 	};
 	size_t i;
 

@@ -164,11 +164,26 @@ static bool emulate(const struct vtx_insn *in, struct state *s)
 }
 
 /* The flags an instruction defines (undefined ones are not compared). */
-static u64 defined_flags(const struct vtx_insn *in)
+static u64 defined_flags(const struct vtx_insn *in, const struct state *s)
 {
 	const u64 all = VTX_FL_ARITH | VTX_FL_DF;
+	unsigned int count = (in->count_cl ? s->r[1] : in->imm) &
+			     (in->size == 8 ? 0x3f : 0x1f);
+	u64 f = all;
 
 	switch (in->op) {
+	case VTX_OP_ROL: case VTX_OP_ROR: case VTX_OP_RCL: case VTX_OP_RCR:
+		/* OF only for 1-bit rotates */
+		return count == 1 ? all : all & ~VTX_FL_OF;
+	case VTX_OP_SHL: case VTX_OP_SHR: case VTX_OP_SAL: case VTX_OP_SAR:
+		if (!count)
+			return all;
+		f &= ~VTX_FL_AF;
+		if (count != 1)
+			f &= ~VTX_FL_OF;
+		if (count >= in->size * 8u && in->op != VTX_OP_SAR)
+			f &= ~VTX_FL_CF;
+		return f;
 	case VTX_OP_OR: case VTX_OP_AND: case VTX_OP_XOR: case VTX_OP_TEST:
 		return all & ~VTX_FL_AF;
 	case VTX_OP_BT: case VTX_OP_BTS: case VTX_OP_BTR: case VTX_OP_BTC:
@@ -230,7 +245,7 @@ static void check_form(const char *what, const u8 *insn, unsigned int len,
 			bad++;
 			continue;
 		}
-		fm = defined_flags(&in);
+		fm = defined_flags(&in, &s0);
 		if (memcmp(sn.r, se.r, sizeof(sn.r)) ||
 		    ((sn.flags ^ se.flags) & fm) || memcmp(nbuf, ebuf, BUF)) {
 			if (bad++ < 3) {
@@ -432,6 +447,32 @@ static void test_0f(void)
 	}
 }
 
+static void test_shifts(void)
+{
+	static const char *n[] = { "rol", "ror", "rcl", "rcr", "shl", "shr",
+				   "sal", "sar" };
+	static const u8 counts[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 63 };
+	unsigned int k, s, c;
+	char name[64];
+
+	for (k = 0; k < 8; k++)
+		for (s = 0; s < 4; s++) {
+			const u8 *p = s < 3 ? vsz[s].b : NULL;
+			unsigned int np = s < 3 ? vsz[s].n : 0;
+			const char *sz = s < 3 ? vsz[s].name : "8";
+			u8 w = s < 3;
+
+			snprintf(name, sizeof(name), "%s 1 /%s", n[k], sz);
+			form(name, false, false, p, np, (u8[]){ (u8)(0xd0 | w) }, 1, modrm_rbx(k, false), NULL, 0, false);
+			snprintf(name, sizeof(name), "%s %%cl /%s", n[k], sz);
+			form(name, false, false, p, np, (u8[]){ (u8)(0xd2 | w) }, 1, modrm_rbx(k, true), (u8[]){ 0x10 }, 1, false);
+			for (c = 0; c < ARRAY_SIZE(counts); c++) {
+				snprintf(name, sizeof(name), "%s $%u /%s", n[k], counts[c], sz);
+				form(name, false, false, p, np, (u8[]){ (u8)(0xc0 | w) }, 1, modrm_rbx(k, false), &counts[c], 1, false);
+			}
+		}
+}
+
 static void test_strings(void)
 {
 	static const struct { u8 op; const char *n; } str[] = {
@@ -479,6 +520,7 @@ int main(void)
 	}
 	test_alu_and_friends();
 	test_0f();
+	test_shifts();
 	test_strings();
 	CHECK(mismatches == 0, "%u instruction forms, %u runs each checked against the CPU: %u differ",
 	      forms, 200, mismatches);

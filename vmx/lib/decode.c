@@ -8,7 +8,8 @@
  *   XCHG 86/87; MOV 88-8B, C6/C7 /0, A0-A3; MOVZX, MOVSX 0F B6/B7/BE/BF;
  *   MOVSXD 63 (64-bit, REX.W); SETcc 0F 90-9F; BT BTS BTR BTC 0F A3/AB/
  *   B3/BB and 0F BA /4-7; CMPXCHG 0F B0/B1; XADD 0F C0/C1;
- *   MOVS, CMPS, STOS, LODS, SCAS (A4-AF) with REP/REPE/REPNE.
+ *   MOVS, CMPS, STOS, LODS, SCAS (A4-AF) with REP/REPE/REPNE;
+ *   ROL ROR RCL RCR SHL SHR SAL SAR C0/C1 ib, D0/D1 (1), D2/D3 (CL).
  * Prefixes: 66, 67, segment overrides, REX (64-bit mode), LOCK where the
  * CPU allows it (else #UD came first: -EINVAL), F2/F3 on string
  * instructions only.  Everything else is -EINVAL.
@@ -302,6 +303,16 @@ string:
 		in.dest_size = 8;
 		in.sign_extend = true;
 		reg = vtx_modrm(&c, &in, rex, mode_bits);
+		break;
+	case 0xc0: case 0xc1:				/* group 2 */
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+		in.size = (op & 1) ? op_size : 1;
+		reg = vtx_modrm(&c, &in, rex, mode_bits);
+		in.op = VTX_OP_ROL + (reg & 7);
+		in.kind = VTX_INSN_RMW;
+		in.count_cl = op >= 0xd2;
+		in.has_imm = !in.count_cl;
+		in.imm = op < 0xd0 ? vtx_next(&c) : 1;
 		break;
 	case 0xf6: case 0xf7:				/* group 3 */
 		in.size = (op & 1) ? op_size : 1;

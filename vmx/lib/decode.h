@@ -38,6 +38,9 @@ enum vtx_insn_op {
 	VTX_OP_SETCC,
 	VTX_OP_CMPXCHG, VTX_OP_XADD,
 	VTX_OP_MOVS, VTX_OP_LODS, VTX_OP_STOS, VTX_OP_CMPS, VTX_OP_SCAS,
+	/* Group 2 in ModRM.reg order (/6, SAL, is SHL). */
+	VTX_OP_ROL, VTX_OP_ROR, VTX_OP_RCL, VTX_OP_RCR,
+	VTX_OP_SHL, VTX_OP_SHR, VTX_OP_SAL, VTX_OP_SAR,
 	VTX_NR_OPS
 };
 
@@ -62,6 +65,7 @@ struct vtx_insn {
 	u64 imm;		/* already sign-extended to size */
 	bool reg_dest;		/* ALU r, r/m: the result goes to reg */
 	bool bit_reg;		/* BT* with a register bit offset */
+	bool count_cl;		/* shifts: the count is CL, else imm */
 	bool lock;		/* F0 */
 	bool stos;		/* STOS: store rAX to [rDI], rDI moves */
 	bool string;		/* MOVS, LODS, STOS, CMPS, SCAS */

@@ -176,6 +176,74 @@ s64 vtx_insn_bit_disp(const struct vtx_insn *in, const u64 *regs)
 	return off >> 3;
 }
 
+/*
+ * Group 2 (SDM Vol. 2 RCL/RCR/ROL/ROR, SAL/SAR/SHL/SHR): @src by @count
+ * (already masked to 5 or 6 bits, not 0).  *fmask gets the flags it
+ * sets; the undefined ones (AF, OF beyond 1-bit counts, CF of SHL/SHR
+ * at or past the operand's width) are computed as if defined, as the
+ * CPU's step by step definition gives them.
+ */
+static u64 vtx_shift(enum vtx_insn_op op, u64 src, unsigned int count,
+		     unsigned int size, u64 rflags, u64 *f, u64 *fmask)
+{
+	unsigned int bits = size * 8, i;
+	u64 m = vtx_mask(size), msb = 1ULL << (bits - 1), r = src & m;
+	bool cf = rflags & VTX_FL_CF, of;
+
+	switch (op) {
+	case VTX_OP_ROL: case VTX_OP_ROR:
+		i = count % bits;
+		if (i)
+			r = op == VTX_OP_ROL ?
+			    ((r << i) | (r >> (bits - i))) & m :
+			    ((r >> i) | (r << (bits - i))) & m;
+		cf = op == VTX_OP_ROL ? r & 1 : !!(r & msb);
+		of = op == VTX_OP_ROL ? !!(r & msb) != cf :
+		     !!(r & msb) != !!(r & (msb >> 1));
+		*fmask = VTX_FL_CF | VTX_FL_OF;
+		break;
+	case VTX_OP_RCL: case VTX_OP_RCR:
+		/* Through CF: a rotation of bits + 1 bits. */
+		of = op == VTX_OP_RCR && !!(r & msb) != cf;
+		for (i = count % (bits + 1); i; i--) {
+			bool out = op == VTX_OP_RCL ? !!(r & msb) : r & 1;
+
+			r = op == VTX_OP_RCL ? ((r << 1) | cf) & m :
+			    (r >> 1) | (cf ? msb : 0);
+			cf = out;
+		}
+		if (op == VTX_OP_RCL)
+			of = !!(r & msb) != cf;
+		*fmask = VTX_FL_CF | VTX_FL_OF;
+		break;
+	case VTX_OP_SHR:
+		cf = count <= bits && ((r >> (count - 1)) & 1);
+		of = !!(r & msb);
+		r = count >= bits ? 0 : r >> count;
+		goto szp;
+	case VTX_OP_SAR:
+		r = vtx_sext(r, size);
+		cf = ((s64)r >> (count - 1 < 63 ? count - 1 : 63)) & 1;
+		of = false;
+		r = (u64)((s64)r >> (count < 63 ? count : 63)) & m;
+		goto szp;
+	default:	/* SHL, SAL */
+		cf = count <= bits && ((r << (count - 1)) & msb);
+		r = count >= bits ? 0 : (r << count) & m;
+		of = !!(r & msb) != cf;
+szp:
+		*f = vtx_flags_zsp(r, size);
+		*fmask = VTX_FL_CF | VTX_FL_OF | VTX_FL_SF | VTX_FL_ZF |
+			 VTX_FL_PF | VTX_FL_AF;
+		break;
+	}
+	if (cf)
+		*f |= VTX_FL_CF;
+	if (of)
+		*f |= VTX_FL_OF;
+	return r;
+}
+
 /* rSI or rDI by one element, per DF, as wide as the address size. */
 static void vtx_string_step(const struct vtx_insn *in, u64 *regs,
 			    unsigned int reg, u64 rflags)
@@ -288,6 +356,21 @@ unsigned int vtx_emulate(const struct vtx_insn *in, u64 *regs, u64 *rflags,
 	case VTX_OP_XADD:
 		*out = vtx_addsub(src, val, 0, false, size, &f);
 		vtx_reg_set(regs, in->reg, in->high_byte, size, src);
+		ret = VTX_EMUL_WRITE;
+		break;
+	case VTX_OP_ROL: case VTX_OP_ROR: case VTX_OP_RCL: case VTX_OP_RCR:
+	case VTX_OP_SHL: case VTX_OP_SHR: case VTX_OP_SAL: case VTX_OP_SAR:
+		/* The count: 5 bits, 6 with a 64-bit operand; 0 changes no
+		 * flag, and KVM writes the value back all the same.
+		 */
+		bit = (in->count_cl ? regs[VTX_RCX] : in->imm) &
+		      (size == 8 ? 0x3f : 0x1f);
+		*out = src;
+		fmask = 0;
+		if (bit)
+			*out = vtx_shift(in->op == VTX_OP_SAL ? VTX_OP_SHL :
+					 in->op, src, bit, size, *rflags, &f,
+					 &fmask);
 		ret = VTX_EMUL_WRITE;
 		break;
 	case VTX_OP_MOVS:
