@@ -922,6 +922,11 @@ static int vtx_mmio_step(struct vtx_vmx_vcpu *v)
 	rflags = vtx_vmread(VTX_GUEST_RFLAGS);
 	verdict = vtx_emulate(in, v->regs, &rflags, op->val[0], op->val[1],
 			      &out);
+	/* DIV/IDIV by zero or past the quotient's range: #DE, as in KVM,
+	 * RIP at the instruction and nothing changed (SDM Vol. 2 DIV).
+	 */
+	if (verdict & VTX_EMUL_DE)
+		return vtx_inject(v, DE_VECTOR, false, 0);
 	if (v->regs[VTX_REG_RSP] != old_rsp)
 		vtx_vmwrite(VTX_GUEST_RSP, v->regs[VTX_REG_RSP]);
 	vtx_vmwrite(VTX_GUEST_RFLAGS, rflags);

@@ -14,10 +14,11 @@
  *
  * kvm-intel 6.1 (the reference) does:
  * - a read-modify-write (ADD... to memory, INC, NOT, XCHG, BTS, XADD,
- *   CMPXCHG, LOCK or not): a read exit with RIP at the instruction, then
+ *   CMPXCHG, shifts and rotates, LOCK or not): a read exit with RIP at the instruction, then
  *   on the next KVM_RUN a write exit with RIP past it, registers and
  *   flags already updated; a failed CMPXCHG writes the old value back;
- * - CMP, TEST, BT, and ALU with a register destination: one read exit;
+ * - CMP, TEST, BT, MUL, IMUL, DIV, IDIV, and ALU with a register
+ *   destination: one read exit;
  *   SETcc: one write exit;
  * - BT* with a register bit offset: the operand-sized word that holds
  *   the bit, however far (negative offsets too);
@@ -27,6 +28,7 @@
  * - immediate_exit set after the read half: the next KVM_RUN still
  *   returns the write exit (the completion runs before the check), the
  *   one after that fails with EINTR;
+ * - DIV by zero: #DE after the read (here a triple fault: no IDT);
  * - x87 FLD from MMIO: KVM_EXIT_INTERNAL_ERROR, emulation.
  *
  * The expected values were recorded from KVM (--record prints them in
@@ -58,6 +60,8 @@
 #define F_SHIFT1	(F_ALL & ~FL_AF)	/* shifts by 1: AF undefined */
 #define F_SHIFT		(F_SHIFT1 & ~FL_OF)	/* by more: OF undefined too */
 #define F_ROT		(F_ALL & ~FL_OF)	/* rotates by more than 1 */
+#define F_MUL		(FL_CF | FL_OF | FL_DF)	/* the others undefined */
+#define F_DIV		FL_DF			/* all six undefined */
 
 /* ---- the guests ------------------------------------------------------------ */
 
@@ -115,6 +119,11 @@ asm(".pushsection .rodata\n"
 	"	T m64, sarw (%rbx)\n"
 	"	T m64, rclq $1, (%rbx)\n"
 	"	T m64, shrl %cl, (%rbx)\n"
+	"	T m64, mull (%rbx)\n"
+	"	T m64, imulq (%rbx), %rcx\n"
+	"	T m64, divq (%rbx)\n"
+	"	T m64, idivb (%rbx)\n"
+	"	T m64, imulw $-3, (%rbx), %dx\n"
 	"	T m64, flds (%rbx)\n"
 	"MARKS_END m64\n"
 	"g_m64_end:\n"
@@ -131,6 +140,7 @@ asm(".pushsection .rodata\n"
 	"	T m32, xchgw %cx, (%ebx)\n"
 	"	T m32, cmpsl\n"
 	"	T m32, lock subl $3, (%ebx)\n"
+	"	T m32, divl (%ebx)\n"
 	"MARKS_END m32\n"
 	"g_m32_end:\n"
 
@@ -169,7 +179,7 @@ struct gregs {
 	__u64 ax, bx, cx, dx, si, di, bp, r9, fl;
 };
 
-enum { X_END, X_R, X_W, X_ERR };
+enum { X_END, X_R, X_W, X_ERR, X_SHUTDOWN };
 
 struct mexit {
 	__u8 kind;		/* X_R: data supplied, X_W: data expected */
@@ -194,6 +204,7 @@ struct mcase {
 #define R(len, gpa, data)	{ X_R, len, 0, gpa, data }
 #define W(len, gpa, data, end)	{ X_W, len, end, gpa, data }
 #define ERR			{ X_ERR, 0, 0, 0, 0 }
+#define SHUTDOWN		{ X_SHUTDOWN, 0, 0, 0, 0 }
 #define RAM(gpa, in, out)	.ram_gpa = gpa, .ram_in = in, .ram_out = out
 
 /* Registers:   ax, bx, cx, dx, si, di, bp, r9, rflags (arithmetic + DF) */
@@ -336,6 +347,21 @@ static const struct mcase c64[] = {
 	{ "shrl %cl,(mmio), count 0: flags kept, written back", IN(0, M64, 0x20, 0, 0, 0, 0, 0, FL_ZF | FL_CF),
 	  OUT(0, M64, 0x20, 0, 0, 0, 0, 0, FL_ZF | FL_CF), F_ALL,
 	  { R(4, M64, 0x1234), W(4, M64, 0x1234, 1) } },
+	{ "mull (mmio)", IN(0xffffffff, M64, 0, ~0ULL, 0, 0, 0, 0, 0),
+	  OUT(0xfffffff0, M64, 0, 0xf, 0, 0, 0, 0, 0x801), F_MUL,
+	  { R(4, M64, 0x10) } },
+	{ "imul (mmio),%rcx", IN(0, M64, (__u64)-3, 0, 0, 0, 0, 0, 0),
+	  OUT(0, M64, (__u64)-15, 0, 0, 0, 0, 0, 0), F_MUL,
+	  { R(8, M64, 5) } },
+	{ "divq (mmio)", IN(0, M64, 0, 1, 0, 0, 0, 0, 0),
+	  OUT(0x1000000000000000ULL, M64, 0, 0, 0, 0, 0, 0, 0), F_DIV,
+	  { R(8, M64, 0x10) } },
+	{ "idivb (mmio)", IN(0xff9c, M64, 0, 0, 0, 0, 0, 0, 0),
+	  OUT(0xfef2, M64, 0, 0, 0, 0, 0, 0, 0), F_DIV,
+	  { R(1, M64, 7) } },
+	{ "imul $-3,(mmio),%dx", IN(0, M64, 0, 0x12345678, 0, 0, 0, 0, 0),
+	  OUT(0, M64, 0, 0x12348006, 0, 0, 0, 0, 0x801), F_MUL,
+	  { R(2, M64, 0x7ffe) } },
 	{ "flds (mmio): not emulated", IN(0, M64, 0, 0, 0, 0, 0, 0, 0),
 	  OUT(0), 0, { ERR } },
 };
@@ -364,6 +390,9 @@ static const struct mcase c32[] = {
 	{ "lock subl $3,(mmio) (32-bit code)", IN(0, M64, 0, 0, 0, 0, 0, 0, 0),
 	  OUT(0, M64, 0, 0, 0, 0, 0, 0, 0x91), F_ALL,
 	  { R(4, M64, 1), W(4, M64, 0xfffffffe, 1) } },
+	{ "divl (mmio) by 0: #DE, a triple fault with no IDT (32-bit code)",
+	  IN(5, M64, 0, 0, 0, 0, 0, 0, 0), OUT(0), 0,
+	  { R(4, M64, 0), SHUTDOWN } },
 };
 
 #define DS16(off)	((RM_DS << 4) + (off))
@@ -416,7 +445,8 @@ static int kvm_fd, record;
 
 static const char *xname(int k)
 {
-	return k == X_R ? "read" : k == X_W ? "write" : "internal error";
+	return k == X_R ? "read" : k == X_W ? "write" :
+	       k == X_ERR ? "internal error" : "shutdown";
 }
 
 /* Real mode: RAM below RM_SLOT_SIZE only, so that segments reach MMIO. */
@@ -541,6 +571,13 @@ static int run_case(struct vcpu *v, const struct mcase *c, const unsigned char *
 			if (!run->mmio.is_write)
 				memcpy(run->mmio.data, &x->data, 8);
 			continue;
+		}
+		if (x->kind == X_SHUTDOWN) {
+			good &= exit_is(v, r, KVM_EXIT_SHUTDOWN) &&
+				check_u64("RIP", regs.rip, start);
+			ok(good, "%s: KVM_EXIT_SHUTDOWN, RIP at the instruction",
+			   c->what);
+			return 0;
 		}
 		if (x->kind == X_ERR) {
 			good &= exit_is(v, r, KVM_EXIT_INTERNAL_ERROR) &&

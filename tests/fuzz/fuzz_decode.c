@@ -85,6 +85,10 @@ static int same_insn(const struct vtx_insn *in, ZydisMnemonic m)
 	case VTX_OP_SHL: case VTX_OP_SAL: return m == Z(SHL);
 	case VTX_OP_SHR: return m == Z(SHR);
 	case VTX_OP_SAR: return m == Z(SAR);
+	case VTX_OP_MUL: return m == Z(MUL);
+	case VTX_OP_IMUL1: case VTX_OP_IMUL: return m == Z(IMUL);
+	case VTX_OP_DIV: return m == Z(DIV);
+	case VTX_OP_IDIV: return m == Z(IDIV);
 	default: return 0;
 	}
 }
@@ -100,7 +104,8 @@ static int in_vtx_set(ZydisMnemonic m)
 		Z(LODSB), Z(LODSW), Z(LODSD), Z(LODSQ), Z(STOSB), Z(STOSW),
 		Z(STOSD), Z(STOSQ), Z(CMPSB), Z(CMPSW), Z(CMPSD), Z(CMPSQ),
 		Z(SCASB), Z(SCASW), Z(SCASD), Z(SCASQ), Z(ROL), Z(ROR), Z(RCL),
-		Z(RCR), Z(SHL), Z(SHR), Z(SAR),
+		Z(RCR), Z(SHL), Z(SHR), Z(SAR), Z(MUL), Z(IMUL), Z(DIV),
+		Z(IDIV),
 	};
 	size_t i;
 

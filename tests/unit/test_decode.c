@@ -62,8 +62,8 @@ static const struct dcase cases[] = {
 	{ "stosb", 64, { 0xaa }, 1, 0, VTX_INSN_STORE, 1, 1, 0, 1, .stos = true },
 	/* mov %eax,%ebx: register only, not MMIO */
 	{ "mov %eax,%ebx is refused", 64, { 0x89, 0xc3 }, 2, -EINVAL },
-	/* mull (%rbx): MUL/DIV are not emulated */
-	{ "mull (%rbx) is refused", 64, { 0xf7, 0x23 }, 2, -EINVAL },
+	/* pushq (%rbx): PUSH/POP of memory are not emulated */
+	{ "pushq (%rbx) is refused", 64, { 0xff, 0x33 }, 2, -EINVAL },
 	/* lock mov: #UD on the CPU before any access */
 	{ "lock mov is refused", 64, { 0xf0, 0x89, 0x03 }, 3, -EINVAL },
 	/* movq $1,(%rax) with C7 /1 is not MOV */

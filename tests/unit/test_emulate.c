@@ -188,6 +188,10 @@ static u64 defined_flags(const struct vtx_insn *in, const struct state *s)
 		return all & ~VTX_FL_AF;
 	case VTX_OP_BT: case VTX_OP_BTS: case VTX_OP_BTR: case VTX_OP_BTC:
 		return VTX_FL_CF | VTX_FL_ZF | VTX_FL_DF;
+	case VTX_OP_MUL: case VTX_OP_IMUL1: case VTX_OP_IMUL:
+		return VTX_FL_CF | VTX_FL_OF | VTX_FL_DF;
+	case VTX_OP_DIV: case VTX_OP_IDIV:
+		return VTX_FL_DF;
 	default:
 		return all;
 	}
@@ -236,6 +240,38 @@ static void check_form(const char *what, const u8 *insn, unsigned int len,
 			memcpy((u8 *)(uintptr_t)s0.r[RBX], &s0.r[0], in.size);
 		if (in.op == VTX_OP_SCAS && (it & 2))
 			memset(nbuf + 2048, (u8)s0.r[0], 1024);
+		/* DIV/IDIV: a divisor and a dividend the CPU takes (#DE
+		 * would be SIGFPE here; test_div_faults() checks those).
+		 */
+		if (in.op == VTX_OP_DIV || in.op == VTX_OP_IDIV) {
+			u8 *d = (u8 *)(uintptr_t)s0.r[RBX];
+			u64 v = 0;
+
+			memcpy(&v, d, in.size);
+			v |= 3;
+			/* IDIV by -1 overflows for the most negative rAX */
+			if (in.op == VTX_OP_IDIV &&
+			    !(~v & (in.size == 8 ? ~0ULL : (1ULL << (in.size * 8)) - 1)))
+				v = 3;
+			memcpy(d, &v, in.size);
+			/* high half: below the divisor (DIV), the sign of
+			 * the low half (IDIV)
+			 */
+			if (in.op == VTX_OP_DIV) {
+				u64 h = rnd() % v;
+
+				if (in.size == 1)
+					s0.r[0] = (s0.r[0] & ~0xff00ULL) | (h << 8);
+				else
+					s0.r[2] = h;
+			} else if (in.size == 1) {
+				s0.r[0] = (s0.r[0] & ~0xff00ULL) |
+					  ((s0.r[0] & 0x80) ? 0xff00 : 0);
+			} else {
+				s0.r[2] = ((s0.r[0] >> (in.size * 8 - 1)) & 1) ?
+					  ~0ULL : 0;
+			}
+		}
 		memcpy(ebuf, nbuf, BUF);
 		sn = s0;
 		se = s0;
@@ -473,6 +509,60 @@ static void test_shifts(void)
 		}
 }
 
+static void test_muldiv(void)
+{
+	static const char *n[] = { "mul", "imul", "div", "idiv" };
+	unsigned int k, s;
+	char name[64];
+
+	for (k = 0; k < 4; k++)
+		for (s = 0; s < 4; s++) {
+			snprintf(name, sizeof(name), "%s /%s", n[k], s < 3 ? vsz[s].name : "8");
+			form(name, false, false, s < 3 ? vsz[s].b : NULL, s < 3 ? vsz[s].n : 0,
+			     (u8[]){ (u8)(0xf6 | (s < 3)) }, 1, modrm_rbx(4 + k, false), NULL, 0, false);
+		}
+	for (s = 0; s < 3; s++) {
+		snprintf(name, sizeof(name), "imul r, r/m /%s", vsz[s].name);
+		form(name, false, false, vsz[s].b, vsz[s].n, (u8[]){ 0x0f, 0xaf }, 2, modrm_rbx(1, false), NULL, 0, false);
+		snprintf(name, sizeof(name), "imul r, r/m, ib /%s", vsz[s].name);
+		form(name, false, false, vsz[s].b, vsz[s].n, (u8[]){ 0x6b }, 1, modrm_rbx(2, false), (u8[]){ 0x85 }, 1, false);
+		snprintf(name, sizeof(name), "imul r, r/m, iz /%s", vsz[s].name);
+		form(name, false, false, vsz[s].b, vsz[s].n, (u8[]){ 0x69 }, 1, modrm_rbx(6, false), (u8[]){ 0x85, 0x33, 0x01, 0x80 }, s ? 4 : 2, false);
+	}
+}
+
+/* #DE: a zero divisor, a quotient too large; nothing may change. */
+static void test_div_faults(void)
+{
+	static const struct { u8 b[3]; unsigned int n; u64 rax, rdx, src; const char *what; } t[] = {
+		{ { 0xf7, 0x33 }, 2, 5, 0, 0, "divl by 0" },
+		{ { 0x48, 0xf7, 0x33 }, 3, 5, 7, 7, "divq: rdx >= divisor" },
+		{ { 0xf6, 0x33 }, 2, 0x1000, 0, 0x10, "divb: quotient 0x100" },
+		{ { 0xf7, 0x3b }, 2, 0x80000000, 0xffffffff, 0xffffffff, "idivl INT_MIN by -1" },
+		{ { 0x66, 0xf7, 0x3b }, 3, 0x0000, 0x4000, 0x8000, "idivw: quotient -0x8000 fits", },
+		{ { 0x48, 0xf7, 0x3b }, 3, 0, 1, 2, "idivq: quotient 2^63 does not fit" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		u64 regs[NREGS] = { 0 }, fl = 0x2, out;
+		struct vtx_insn in;
+		unsigned int v;
+
+		regs[0] = t[i].rax;
+		regs[2] = t[i].rdx;
+		vtx_decode_mmio(t[i].b, t[i].n, 64, &in);
+		v = vtx_emulate(&in, regs, &fl, t[i].src, 0, &out);
+		if (i == 4)
+			CHECK(v == 0 && (regs[0] & 0xffff) == 0x8000,
+			      "%s (ax 0x%llx)", t[i].what, (unsigned long long)regs[0]);
+		else
+			CHECK(v == VTX_EMUL_DE && regs[0] == t[i].rax &&
+			      regs[2] == t[i].rdx && fl == 0x2,
+			      "%s: #DE, nothing changed", t[i].what);
+	}
+}
+
 static void test_strings(void)
 {
 	static const struct { u8 op; const char *n; } str[] = {
@@ -521,10 +611,12 @@ int main(void)
 	test_alu_and_friends();
 	test_0f();
 	test_shifts();
+	test_muldiv();
 	test_strings();
 	CHECK(mismatches == 0, "%u instruction forms, %u runs each checked against the CPU: %u differ",
 	      forms, 200, mismatches);
 	CHECK(runs > 100000, "%u native runs", runs);
+	test_div_faults();
 	free(ebuf);
 	return unit_done();
 }

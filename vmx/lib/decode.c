@@ -9,7 +9,8 @@
  *   MOVSXD 63 (64-bit, REX.W); SETcc 0F 90-9F; BT BTS BTR BTC 0F A3/AB/
  *   B3/BB and 0F BA /4-7; CMPXCHG 0F B0/B1; XADD 0F C0/C1;
  *   MOVS, CMPS, STOS, LODS, SCAS (A4-AF) with REP/REPE/REPNE;
- *   ROL ROR RCL RCR SHL SHR SAL SAR C0/C1 ib, D0/D1 (1), D2/D3 (CL).
+ *   ROL ROR RCL RCR SHL SHR SAL SAR C0/C1 ib, D0/D1 (1), D2/D3 (CL);
+ *   MUL IMUL DIV IDIV F6/F7 /4-/7, IMUL 0F AF, 69, 6B.
  * Prefixes: 66, 67, segment overrides, REX (64-bit mode), LOCK where the
  * CPU allows it (else #UD came first: -EINVAL), F2/F3 on string
  * instructions only.  Everything else is -EINVAL.
@@ -294,6 +295,16 @@ string:
 			   (in.op == VTX_OP_CMPS || in.op == VTX_OP_SCAS);
 		modrm = false;
 		break;
+	case 0x69: case 0x6b:				/* IMUL r, r/m, imm */
+		in.op = VTX_OP_IMUL;
+		in.kind = VTX_INSN_LOAD;
+		in.size = op_size;
+		in.reg_dest = true;
+		reg = vtx_modrm(&c, &in, rex, mode_bits);
+		in.has_imm = true;
+		in.imm = vtx_imm(&c, op == 0x6b ? 1 : (op_size > 4 ? 4 : op_size),
+				 op_size);
+		break;
 	case 0x63:					/* MOVSXD */
 		if (mode_bits != 64 || op_size != 8)
 			return -EINVAL;
@@ -330,8 +341,10 @@ string:
 			in.kind = VTX_INSN_RMW;
 			lockable = true;
 			break;
-		default:		/* MUL, IMUL, DIV, IDIV: not done */
-			return c.short_read ? -EFAULT : -EINVAL;
+		default:		/* MUL, IMUL, DIV, IDIV: rDX:rAX */
+			in.op = VTX_OP_MUL + ((reg & 7) - 4);
+			in.kind = VTX_INSN_LOAD;
+			break;
 		}
 		break;
 	case 0xfe: case 0xff:				/* group 4/5 */
@@ -380,6 +393,13 @@ string:
 			in.kind = VTX_INSN_RMW;
 			in.size = (op & 1) ? op_size : 1;
 			lockable = byte_reg = true;
+			reg = vtx_modrm(&c, &in, rex, mode_bits);
+			break;
+		case 0xaf:				/* IMUL r, r/m */
+			in.op = VTX_OP_IMUL;
+			in.kind = VTX_INSN_LOAD;
+			in.size = op_size;
+			in.reg_dest = true;
 			reg = vtx_modrm(&c, &in, rex, mode_bits);
 			break;
 		case 0xb6: case 0xb7: case 0xbe: case 0xbf:	/* MOVZX, MOVSX */

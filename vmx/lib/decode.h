@@ -41,6 +41,9 @@ enum vtx_insn_op {
 	/* Group 2 in ModRM.reg order (/6, SAL, is SHL). */
 	VTX_OP_ROL, VTX_OP_ROR, VTX_OP_RCL, VTX_OP_RCR,
 	VTX_OP_SHL, VTX_OP_SHR, VTX_OP_SAL, VTX_OP_SAR,
+	/* Group 3 /4-/7 (rDX:rAX), then IMUL r, r/m [, imm] */
+	VTX_OP_MUL, VTX_OP_IMUL1, VTX_OP_DIV, VTX_OP_IDIV,
+	VTX_OP_IMUL,
 	VTX_NR_OPS
 };
 

@@ -244,6 +244,109 @@ szp:
 	return r;
 }
 
+/*
+ * MUL, IMUL, DIV, IDIV (SDM Vol. 2): rDX:rAX (AX for bytes) and @src.
+ * CF = OF = "the upper half matters" for the multiplies; the other
+ * flags are undefined and kept.  Returns false for #DE (a zero divisor
+ * or a quotient that does not fit), before anything changed.  The
+ * 128-bit values use only *, shifts and compares: no library call (the
+ * module links none).
+ */
+static bool vtx_muldiv(enum vtx_insn_op op, u64 *regs, u64 src,
+		       unsigned int size, u64 *f, u64 *fmask)
+{
+	unsigned int bits = size * 8;
+	u64 m = vtx_mask(size), ax = regs[VTX_RAX] & m, dx, lo, hi;
+	bool neg_q, neg_r;
+	__uint128_t p, n, q;
+
+	dx = size == 1 ? (regs[VTX_RAX] >> 8) & 0xff : regs[2] & m;
+	switch (op) {
+	case VTX_OP_MUL:
+	case VTX_OP_IMUL1:
+		if (op == VTX_OP_MUL) {
+			p = (__uint128_t)ax * src;
+		} else {
+			p = (__uint128_t)((__int128_t)(s64)vtx_sext(ax, size) *
+						(s64)vtx_sext(src, size));
+		}
+		lo = (u64)p & m;
+		hi = size == 8 ? (u64)(p >> 64) : (u64)(p >> bits) & m;
+		/* Signed: does the product fit in the lower half? */
+		if (op == VTX_OP_MUL ? hi != 0 :
+		    (__int128_t)(s64)vtx_sext(lo, size) != (__int128_t)p)
+			*f = VTX_FL_CF | VTX_FL_OF;
+		*fmask = VTX_FL_CF | VTX_FL_OF;
+		break;
+	default:	/* DIV, IDIV */
+		if (!src)
+			return false;
+		n = size == 1 ? regs[VTX_RAX] & 0xffff :
+		    ((__uint128_t)dx << bits) | ax;
+		if (op == VTX_OP_DIV) {
+			/* The quotient fits iff the high half < divisor. */
+			if (dx >= src)
+				return false;
+			q = size == 8 ? 0 : (u64)n / src;
+			if (size == 8) {
+				/* 128 by 64 bits without a library call. */
+				__uint128_t r = 0;
+				int i;
+
+				for (i = 127; i >= 0; i--) {
+					r = (r << 1) | ((n >> i) & 1);
+					q <<= 1;
+					if (r >= src) {
+						r -= src;
+						q |= 1;
+					}
+				}
+			}
+			lo = (u64)q;
+			hi = (u64)(n - q * src);
+		} else {
+			u64 d = vtx_sext(src, size), hm = m >> 1;
+			__uint128_t un, ud = (s64)d < 0 ? -(u64)d : d;
+			__uint128_t r = 0;
+			int i;
+
+			/* |n| and |d|, an unsigned division, the signs back. */
+			neg_q = (size == 8 ? (s64)dx < 0 :
+				 ((dx >> (bits - 1)) & 1)) != ((s64)d < 0);
+			neg_r = size == 8 ? (s64)dx < 0 : (dx >> (bits - 1)) & 1;
+			if (size < 8)
+				n = (__uint128_t)(__int128_t)(s64)
+				    vtx_sext((u64)n, size * 2);
+			un = neg_r ? -n : n;
+			q = 0;
+			for (i = 127; i >= 0; i--) {
+				r = (r << 1) | ((un >> i) & 1);
+				q <<= 1;
+				if (r >= ud) {
+					r -= ud;
+					q |= 1;
+				}
+			}
+			/* Range: -2^(bits-1) .. 2^(bits-1) - 1. */
+			if (q > (__uint128_t)hm + neg_q)
+				return false;
+			lo = neg_q ? -(u64)q : (u64)q;
+			hi = neg_r ? -(u64)r : (u64)r;
+		}
+		/* All six flags undefined: kept. */
+		*fmask = 0;
+		break;
+	}
+	if (size == 1) {
+		regs[VTX_RAX] = (regs[VTX_RAX] & ~0xffffULL) |
+				((hi & 0xff) << 8) | (lo & 0xff);
+	} else {
+		vtx_reg_set(regs, VTX_RAX, false, size, lo);
+		vtx_reg_set(regs, 2, false, size, hi);
+	}
+	return true;
+}
+
 /* rSI or rDI by one element, per DF, as wide as the address size. */
 static void vtx_string_step(const struct vtx_insn *in, u64 *regs,
 			    unsigned int reg, u64 rflags)
@@ -372,6 +475,25 @@ unsigned int vtx_emulate(const struct vtx_insn *in, u64 *regs, u64 *rflags,
 					 in->op, src, bit, size, *rflags, &f,
 					 &fmask);
 		ret = VTX_EMUL_WRITE;
+		break;
+	case VTX_OP_MUL: case VTX_OP_IMUL1: case VTX_OP_DIV: case VTX_OP_IDIV:
+		if (!vtx_muldiv(in->op, regs, src, size, &f, &fmask))
+			return VTX_EMUL_DE;
+		break;
+	case VTX_OP_IMUL:
+		/* r = r * m, or r = m * imm; CF = OF = truncated. */
+		acc = in->has_imm ? in->imm : vtx_reg_get(regs, in->reg, false,
+							  size);
+		{
+			__int128_t p = (__int128_t)(s64)vtx_sext(acc, size) *
+				     (s64)vtx_sext(src, size);
+			u64 r = (u64)p & m;
+
+			if ((__int128_t)(s64)vtx_sext(r, size) != p)
+				f = VTX_FL_CF | VTX_FL_OF;
+			fmask = VTX_FL_CF | VTX_FL_OF;
+			vtx_reg_set(regs, in->reg, false, size, r);
+		}
 		break;
 	case VTX_OP_MOVS:
 		*out = src;

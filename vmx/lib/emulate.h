@@ -28,6 +28,7 @@
 /* vtx_emulate()'s verdict, a mask. */
 #define VTX_EMUL_WRITE	1	/* *out goes to the memory operand */
 #define VTX_EMUL_AGAIN	2	/* REP not finished: RIP stays, run it again */
+#define VTX_EMUL_DE	4	/* #DE (DIV, IDIV): nothing changed */
 
 /**
  * vtx_emulate() - compute one instruction on already-read operands
