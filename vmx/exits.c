@@ -953,6 +953,33 @@ abandon:
 }
 
 /*
+ * An instruction on MMIO that vtx does not emulate: as KVM at CPL 0
+ * (x86.c prepare_emulation_failure_exit), the error carries the
+ * instruction's bytes (emulation_failure, flags INSTRUCTION_BYTES),
+ * then vtx's usual three words (exit reason, qualification, CPU).
+ */
+static int vtx_mmio_not_emulated(struct vtx_vmx_vcpu *v, const u8 *bytes,
+				 unsigned int got)
+{
+	struct kvm_run *run = v->run;
+	u64 info[3];
+
+	vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	if (!got)
+		return 0;
+	memcpy(info, run->internal.data, sizeof(info));
+	run->emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = got;
+	memset(run->emulation_failure.insn_bytes, 0x90,
+	       sizeof(run->emulation_failure.insn_bytes));
+	memcpy(run->emulation_failure.insn_bytes, bytes, got);
+	memcpy(&run->internal.data[3], info, sizeof(info));
+	run->emulation_failure.ndata = 3 + ARRAY_SIZE(info);
+	return 0;
+}
+
+/*
  * SDM 28.2.1 Table 28-7: an EPT violation is a guest access to a
  * guest-physical address with no RAM (or a write to a read-only slot):
  * decode the instruction and emulate it, its MMIO accesses going to user
@@ -962,7 +989,7 @@ abandon:
 static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 {
 	u64 gpa = vtx_vmread(VTX_GUEST_PHYSICAL_ADDRESS);
-	unsigned int bits = vtx_code_bits(), got, i;
+	unsigned int bits = vtx_code_bits(), got = 0, i;
 	bool write = v->exit_qual & 2;
 	u8 bytes[VTX_INSN_MAX_LEN];
 	typeof(v->mmio_op) *op = &v->mmio_op;
@@ -1012,7 +1039,7 @@ fail:
 		return VTX_EXIT_MAP_RAM;
 	trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
 				VTX_EPT_RES_NOT_EMULATED);
-	return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	return vtx_mmio_not_emulated(v, bytes, got);
 }
 
 /* Write @val to a register as an instruction of @size-byte addresses

@@ -580,10 +580,26 @@ static int run_case(struct vcpu *v, const struct mcase *c, const unsigned char *
 			return 0;
 		}
 		if (x->kind == X_ERR) {
+			/* kvm-intel, at CPL 0: the instruction's bytes come
+			 * along (flags INSTRUCTION_BYTES, insn_size, then at
+			 * least the instruction itself), RIP at it.
+			 */
 			good &= exit_is(v, r, KVM_EXIT_INTERNAL_ERROR) &&
 				check_u64("internal.suberror", run->internal.suberror,
-					  KVM_INTERNAL_ERROR_EMULATION);
-			ok(good, "%s: KVM_EXIT_INTERNAL_ERROR, emulation", c->what);
+					  KVM_INTERNAL_ERROR_EMULATION) &&
+				check_u64("emulation_failure.flags",
+					  run->emulation_failure.flags &
+					  KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES,
+					  KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+				check_u64("insn_size >= the instruction's length",
+					  run->emulation_failure.insn_size >= end - start, 1) &&
+				check_u64("ndata >= 3", run->emulation_failure.ndata >= 3, 1) &&
+				check_u64("insn_bytes are the instruction's",
+					  !memcmp(run->emulation_failure.insn_bytes, mk->start,
+						  end - start), 1) &&
+				check_u64("RIP", regs.rip, start);
+			ok(good, "%s: KVM_EXIT_INTERNAL_ERROR, emulation, with the instruction's bytes",
+			   c->what);
 			return 0;
 		}
 		if (!exit_is(v, r, KVM_EXIT_MMIO)) {
