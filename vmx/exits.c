@@ -930,15 +930,21 @@ static int vtx_mmio_step(struct vtx_vmx_vcpu *v)
 	if (v->regs[VTX_REG_RSP] != old_rsp)
 		vtx_vmwrite(VTX_GUEST_RSP, v->regs[VTX_REG_RSP]);
 	vtx_vmwrite(VTX_GUEST_RFLAGS, rflags);
-	if (!(verdict & VTX_EMUL_AGAIN))
+	if ((verdict & VTX_EMUL_WRITE) && v->is_ram(v, op->wgpa, true)) {
+		/* Pinned at the start; a slot that went away drops it. */
+		v->write_guest(v, op->wgpa, &out, in->size);
+		verdict &= ~VTX_EMUL_WRITE;
+	}
+	/*
+	 * kvm-intel leaves RIP at a REP string instruction at each of its
+	 * MMIO write exits, the last one's too: the guest then runs it
+	 * once more with rCX = 0, which does nothing but move on.
+	 */
+	if (!(verdict & VTX_EMUL_AGAIN) &&
+	    !(in->rep && (verdict & VTX_EMUL_WRITE)))
 		vtx_skip(v, in->len);
 	if (!(verdict & VTX_EMUL_WRITE))
 		return 1;
-	if (v->is_ram(v, op->wgpa, true)) {
-		/* Pinned at the start; a slot that went away drops it. */
-		v->write_guest(v, op->wgpa, &out, in->size);
-		return 1;
-	}
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = op->wgpa;
 	run->mmio.len = in->size;

@@ -24,7 +24,8 @@
  *   the bit, however far (negative offsets too);
  * - MOVS, CMPS, LODS, SCAS, STOS: one exit per MMIO element; the RAM side
  *   is read or written directly; under REP, RIP stays at the instruction
- *   until the last element;
+ *   at every exit, the last element's write too (the guest then runs it
+ *   once more with rCX = 0); rCX counts down at each;
  * - immediate_exit set after the read half: the next KVM_RUN still
  *   returns the write exit (the completion runs before the check), the
  *   one after that fails with EINTR;
@@ -310,7 +311,7 @@ static const struct mcase c64[] = {
 	{ "rep movsb from MMIO to MMIO", IN(0, 0, 2, 0, M64, M64 + 0x100, 0, 0, 0),
 	  OUT(0, 0, 0, 0, M64 + 2, M64 + 0x102, 0, 0, 0), F_ALL,
 	  { R(1, M64, 0xa1), W(1, M64 + 0x100, 0xa1, 0),
-	    R(1, M64 + 1, 0xb2), W(1, M64 + 0x101, 0xb2, 1) } },
+	    R(1, M64 + 1, 0xb2), W(1, M64 + 0x101, 0xb2, 0) } },
 	{ "movsw with DF, MMIO to RAM", IN(0, 0, 0, 0, M64 + 0x10, DATA_GPA + 0x10, 0, 0, FL_DF),
 	  OUT(0, 0, 0, 0, M64 + 0xe, DATA_GPA + 0xe, 0, 0, FL_DF), F_ALL,
 	  { R(2, M64 + 0x10, 0xbeef) },
@@ -320,7 +321,7 @@ static const struct mcase c64[] = {
 	  { R(2, M64, 0xabcd) } },
 	{ "rep stosb", IN(0x77, 0, 2, 0, 0, M64, 0, 0, 0),
 	  OUT(0x77, 0, 0, 0, 0, M64 + 2, 0, 0, 0), F_ALL,
-	  { W(1, M64, 0x77, 0), W(1, M64 + 1, 0x77, 1) } },
+	  { W(1, M64, 0x77, 0), W(1, M64 + 1, 0x77, 0) } },
 	{ "repe cmpsb, MMIO against RAM", IN(0, 0, 3, 0, M64, DATA_GPA, 0, 0, 0),
 	  OUT(0, 0, 1, 0, M64 + 2, DATA_GPA + 2, 0, 0, 0), F_ALL,
 	  { R(1, M64, 'a'), R(1, M64 + 1, 'x') },
@@ -421,7 +422,7 @@ static const struct mcase c16[] = {
 	  RAM(DATA_GPA, 0x3c, 0x3c) },
 	{ "rep stosw (real mode)", IN(0x6666, 0, 2, 0, 0, 0x70, 0, 0, 0),
 	  OUT(0x6666, 0, 0, 0, 0, 0x74, 0, 0, 0), F_ALL,
-	  { W(2, ES16(0x70), 0x6666, 0), W(2, ES16(0x72), 0x6666, 1) } },
+	  { W(2, ES16(0x70), 0x6666, 0), W(2, ES16(0x72), 0x6666, 0) } },
 	{ "incw (%ebx) (real mode, 67)", IN(0, 0x20, 0, 0, 0, 0, 0, 0, 0),
 	  OUT(0, 0x20, 0, 0, 0, 0, 0, 0, 0x54), F_ALL,
 	  { R(2, DS16(0x20), 0xffff), W(2, DS16(0x20), 0, 1) } },
