@@ -25,6 +25,7 @@
 #include "lib/events.h"
 #include "lib/state.h"
 #include "lib/pio.h"
+#include "lib/emulate.h"
 #include "trace.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
@@ -251,9 +252,8 @@ static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
 	return vtx_skip_insn(v);
 }
 
-static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
+static int vtx_mmio_step(struct vtx_vmx_vcpu *v);
 static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len);
-static u64 vtx_addr_update(u64 old, u64 val, unsigned int size);
 
 static u64 vtx_addr_mask(unsigned int addr_size)
 {
@@ -434,14 +434,15 @@ static int vtx_handle_io(struct vtx_vmx_vcpu *v)
 	return 0;
 }
 
-static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
-
-void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
+int vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
-	if (v->mmio_pending)
-		vtx_complete_mmio(v);
+	/* An MMIO read answered: the instruction goes on, maybe to its
+	 * write, which is the next exit.
+	 */
+	if (v->mmio_pending && !vtx_mmio_step(v))
+		return 1;
 	if (v->pio_str.pending)
 		vtx_complete_string_io(v);
 
@@ -464,6 +465,7 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 	}
 	vtx_skip(v, v->pending_skip);
 	v->pending_skip = 0;
+	return 0;
 }
 
 /* Load the four PDPTEs of PAE paging (SDM Vol. 3A 4.4.1); EPT needs
@@ -684,20 +686,216 @@ static int vtx_fetch_insn(struct vtx_vmx_vcpu *v, unsigned int bits, u8 *buf,
 	return *got ? 0 : -EFAULT;
 }
 
+/* Where the guest's seg:@off of @bytes lies in guest-physical memory
+ * (SDM Vol. 3A 3.4.4: in 64-bit mode ES, CS, SS and DS have base 0).
+ */
+static int vtx_mmio_gpa(struct vtx_vmx_vcpu *v, unsigned int seg, u64 off,
+			unsigned int bytes, u64 *gpa)
+{
+	struct vtx_paging p = {
+		.cr0 = v->cr0, .cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.cr4 = v->cr4, .efer = vtx_vmread(VTX_GUEST_IA32_EFER),
+	};
+	u64 la = off;
+
+	if (!(vtx_long_mode() && seg < 4))
+		la += vtx_vmread(VTX_GUEST_ES_BASE + 2 * seg);
+	if (!vtx_long_mode())
+		la = (u32)la;
+	/* An element that crosses a page is not emulated. */
+	if (((la & (PAGE_SIZE - 1)) + bytes) > PAGE_SIZE)
+		return -EFAULT;
+	return vtx_guest_translate(&p, la, vtx_read_gpa, v, gpa);
+}
+
+/*
+ * Where the instruction's memory operands are: @gpa (the EPT violation's
+ * address) for a ModRM operand, but computed as KVM does for BT* with a
+ * register bit offset (SDM Vol. 2 BT: the offset moves the address)
+ * and for the string instructions' seg:[rSI] and ES:[rDI].  Reads
+ * first (op->gpa[]), then the write (op->wgpa).
+ */
+static int vtx_mmio_operands(struct vtx_vmx_vcpu *v, const struct vtx_insn *in,
+			     u64 gpa, const u64 *regs)
+{
+	typeof(v->mmio_op) *op = &v->mmio_op;
+	u64 mask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+	u64 si = 0, di = 0;
+
+	memset(op, 0, sizeof(*op));
+	if (in->string) {
+		if ((in->op != VTX_OP_STOS && in->op != VTX_OP_SCAS &&
+		     vtx_mmio_gpa(v, in->seg, regs[VTX_REG_RSI] & mask,
+				  in->size, &si)) ||
+		    (in->op != VTX_OP_LODS &&
+		     vtx_mmio_gpa(v, VTX_INSN_SEG_ES, regs[VTX_REG_RDI] & mask,
+				  in->size, &di)))
+			return -EFAULT;
+		switch (in->op) {
+		case VTX_OP_MOVS:
+			op->gpa[op->nreads++] = si;
+			op->wgpa = di;
+			break;
+		case VTX_OP_CMPS:
+			op->gpa[op->nreads++] = si;
+			op->gpa[op->nreads++] = di;
+			break;
+		case VTX_OP_LODS:
+			op->gpa[op->nreads++] = si;
+			break;
+		case VTX_OP_SCAS:
+			op->gpa[op->nreads++] = di;
+			break;
+		default:	/* STOS */
+			op->wgpa = di;
+			break;
+		}
+		return 0;
+	}
+	if (in->bit_reg) {
+		u64 next_rip = vtx_vmread(VTX_GUEST_RIP) + in->len;
+		u64 ea = vtx_insn_ea(in, regs, next_rip);
+
+		ea = (ea + vtx_insn_bit_disp(in, regs)) & mask;
+		if (vtx_mmio_gpa(v, in->seg, ea, in->size, &gpa))
+			return -EFAULT;
+	}
+	if (in->kind != VTX_INSN_STORE)
+		op->gpa[op->nreads++] = gpa;
+	op->wgpa = gpa;
+	return 0;
+}
+
+/*
+ * Run the MMIO instruction in v->mmio as far as it goes without user
+ * space: RAM operands directly, the next MMIO read as a KVM_EXIT_MMIO
+ * (RIP still at the instruction; the data comes back on the next
+ * KVM_RUN), then the computation (lib/emulate.c), then the write: to
+ * RAM, or a KVM_EXIT_MMIO with RIP already past the instruction.  As in
+ * KVM's emulator (arch/x86/kvm/emulate.c, x86_emulate_insn): reads in
+ * operand order, then one write.  REP goes on by executing the
+ * instruction again until rCX says done.
+ *
+ * Return: 1 done (resume the guest), 0 kvm_run holds an exit.
+ */
+static int vtx_mmio_step(struct vtx_vmx_vcpu *v)
+{
+	typeof(v->mmio_op) *op = &v->mmio_op;
+	const struct vtx_insn *in = &v->mmio;
+	struct kvm_run *run = v->run;
+	unsigned int verdict;
+	u64 rflags, out, old_rsp;
+
+	while (op->done < op->nreads) {
+		u64 gpa = op->gpa[op->done], data = 0;
+
+		if (op->waiting) {
+			memcpy(&data, run->mmio.data, in->size);
+			op->waiting = false;
+		} else if (v->is_ram(v, gpa, false)) {
+			/* Pinned when the instruction started: this fails
+			 * only if the slot went away; the guest retries.
+			 */
+			if (v->read_guest(v, gpa, &data, in->size))
+				goto abandon;
+		} else {
+			run->exit_reason = KVM_EXIT_MMIO;
+			run->mmio.phys_addr = gpa;
+			run->mmio.len = in->size;
+			run->mmio.is_write = 0;
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			op->waiting = true;
+			v->mmio_pending = true;
+			return 0;
+		}
+		op->val[op->done++] = data;
+	}
+	v->mmio_pending = false;
+
+	old_rsp = vtx_vmread(VTX_GUEST_RSP);
+	v->regs[VTX_REG_RSP] = old_rsp;
+	rflags = vtx_vmread(VTX_GUEST_RFLAGS);
+	verdict = vtx_emulate(in, v->regs, &rflags, op->val[0], op->val[1],
+			      &out);
+	/* DIV/IDIV by zero or past the quotient's range: #DE, as in KVM,
+	 * RIP at the instruction and nothing changed (SDM Vol. 2 DIV).
+	 */
+	if (verdict & VTX_EMUL_DE)
+		return vtx_inject(v, DE_VECTOR, false, 0);
+	if (v->regs[VTX_REG_RSP] != old_rsp)
+		vtx_vmwrite(VTX_GUEST_RSP, v->regs[VTX_REG_RSP]);
+	vtx_vmwrite(VTX_GUEST_RFLAGS, rflags);
+	if ((verdict & VTX_EMUL_WRITE) && v->is_ram(v, op->wgpa, true)) {
+		/* Pinned at the start; a slot that went away drops it. */
+		v->write_guest(v, op->wgpa, &out, in->size);
+		verdict &= ~VTX_EMUL_WRITE;
+	}
+	/*
+	 * kvm-intel leaves RIP at a REP string instruction at each of its
+	 * MMIO write exits, the last one's too: the guest then runs it
+	 * once more with rCX = 0, which does nothing but move on.
+	 */
+	if (!(verdict & VTX_EMUL_AGAIN) &&
+	    !(in->rep && (verdict & VTX_EMUL_WRITE)))
+		vtx_skip(v, in->len);
+	if (!(verdict & VTX_EMUL_WRITE))
+		return 1;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = op->wgpa;
+	run->mmio.len = in->size;
+	run->mmio.is_write = 1;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, &out, in->size);
+	return 0;
+
+abandon:
+	v->mmio_pending = false;
+	return 1;
+}
+
+/*
+ * An instruction on MMIO that vtx does not emulate: as KVM at CPL 0
+ * (x86.c prepare_emulation_failure_exit), the error carries the
+ * instruction's bytes (emulation_failure, flags INSTRUCTION_BYTES),
+ * then vtx's usual three words (exit reason, qualification, CPU).
+ */
+static int vtx_mmio_not_emulated(struct vtx_vmx_vcpu *v, const u8 *bytes,
+				 unsigned int got)
+{
+	struct kvm_run *run = v->run;
+	u64 info[3];
+
+	vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	if (!got)
+		return 0;
+	memcpy(info, run->internal.data, sizeof(info));
+	run->emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = got;
+	memset(run->emulation_failure.insn_bytes, 0x90,
+	       sizeof(run->emulation_failure.insn_bytes));
+	memcpy(run->emulation_failure.insn_bytes, bytes, got);
+	memcpy(&run->internal.data[3], info, sizeof(info));
+	run->emulation_failure.ndata = 3 + ARRAY_SIZE(info);
+	return 0;
+}
+
 /*
  * SDM 28.2.1 Table 28-7: an EPT violation is a guest access to a
  * guest-physical address with no RAM (or a write to a read-only slot):
- * decode the instruction and hand the access to user space as
- * KVM_EXIT_MMIO.  What cannot be decoded is reported, never guessed.
+ * decode the instruction and emulate it, its MMIO accesses going to user
+ * space as KVM_EXIT_MMIO (vtx_mmio_step).  What cannot be decoded is
+ * reported, never guessed.
  */
 static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 {
 	u64 gpa = vtx_vmread(VTX_GUEST_PHYSICAL_ADDRESS);
-	unsigned int bits = vtx_code_bits(), got;
+	unsigned int bits = vtx_code_bits(), got = 0, i;
 	bool write = v->exit_qual & 2;
-	struct kvm_run *run = v->run;
 	u8 bytes[VTX_INSN_MAX_LEN];
+	typeof(v->mmio_op) *op = &v->mmio_op;
 	struct vtx_insn in;
+	u64 probe;
 
 	/*
 	 * An IRET that unblocked NMIs faulted: blocking by NMI is back in
@@ -728,81 +926,42 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 					VTX_EPT_RES_NOT_EMULATED);
 		return vtx_internal_error(v, KVM_INTERNAL_ERROR_DELIVERY_EV);
 	}
-	/* Bit 2: an instruction fetch; executing MMIO is not emulated. */
+	v->regs[VTX_REG_RSP] = vtx_vmread(VTX_GUEST_RSP);
+	/* Bit 2: an instruction fetch; executing MMIO is not emulated.  A
+	 * load that wrote or a store that read is not what was decoded.
+	 */
 	if ((v->exit_qual & 4) || vtx_fetch_insn(v, bits, bytes, &got) ||
 	    vtx_decode_mmio(bytes, got, bits, &in) ||
-	    write != (in.kind == VTX_INSN_STORE)) {
-		if (v->ram_fault)
-			return VTX_EXIT_MAP_RAM;
-		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
-					VTX_EPT_RES_NOT_EMULATED);
-		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
-	}
+	    (!in.string && in.kind == VTX_INSN_LOAD && write) ||
+	    (!in.string && in.kind == VTX_INSN_STORE && !write) ||
+	    vtx_mmio_operands(v, &in, gpa, v->regs))
+		goto fail;
+	/* RAM operands are pinned now, before anything changed, so that
+	 * the rest never meets RAM it has to wait for.
+	 */
+	for (i = 0; i < op->nreads; i++)
+		if (v->is_ram(v, op->gpa[i], false) &&
+		    v->read_guest(v, op->gpa[i], &probe, in.size))
+			goto fail;
+	if (in.kind != VTX_INSN_LOAD && in.kind != VTX_INSN_CMPS &&
+	    v->is_ram(v, op->wgpa, true) &&
+	    v->read_guest(v, op->wgpa, &probe, in.size))
+		goto fail;
+
 	/* Bit 3: the entry allowed reads, so the page is a read-only slot. */
 	trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
 				!write ? VTX_EPT_RES_MMIO_READ :
 				(v->exit_qual & 8) ? VTX_EPT_RES_READONLY_WRITE :
 				VTX_EPT_RES_MMIO_WRITE);
-
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = in.size;
-	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write) {
-		u64 val = vtx_insn_store_value(&in, v->regs);
-
-		memcpy(run->mmio.data, &val, in.size);
-	}
-	/* Like KVM, a store is done when it exits: RIP moves on now; a
-	 * load finishes on the next KVM_RUN, with the data.
-	 */
 	v->mmio = in;
-	if (write)
-		vtx_complete_mmio(v);
-	else
-		v->mmio_pending = true;
-	return 0;
-}
+	return vtx_mmio_step(v);
 
-/* Write @val to a register as an instruction of @size-byte addresses
- * would: 16 bits keep the rest, 32 bits zero-extend.
- */
-static u64 vtx_addr_update(u64 old, u64 val, unsigned int size)
-{
-	if (size == 2)
-		return (old & ~0xffffULL) | (val & 0xffff);
-	return size == 4 ? (u32)val : val;
-}
-
-/* Finish an MMIO access: a load's data into its register, STOS's rDI and
- * rCX; REP STOS goes on by executing the instruction again until rCX
- * reaches 0.
- */
-static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
-{
-	struct vtx_insn *in = &v->mmio;
-	u64 *rdi = &v->regs[VTX_REG_RDI], *rcx = &v->regs[VTX_REG_RCX];
-	bool df = vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_DF;
-	u64 data;
-
-	v->mmio_pending = false;
-	if (in->kind == VTX_INSN_LOAD) {
-		memcpy(&data, v->run->mmio.data, sizeof(data));
-		v->regs[in->reg] = vtx_insn_load_result(in, v->regs[in->reg],
-							data);
-	}
-	if (in->stos) {
-		*rdi = vtx_addr_update(*rdi, df ? *rdi - in->size :
-				       *rdi + in->size, in->addr_size);
-		if (in->rep) {
-			*rcx = vtx_addr_update(*rcx, *rcx - 1, in->addr_size);
-			if (*rcx & (in->addr_size == 8 ? ~0ULL :
-				    (1ULL << (8 * in->addr_size)) - 1))
-				return;	/* not done: execute it again */
-		}
-	}
-	vtx_skip(v, in->len);
+fail:
+	if (v->ram_fault)
+		return VTX_EXIT_MAP_RAM;
+	trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
+				VTX_EPT_RES_NOT_EMULATED);
+	return vtx_mmio_not_emulated(v, bytes, got);
 }
 
 /* XSETBV always exits; #UD and CPL checks came first (SDM 26.1.1). */

@@ -19,8 +19,12 @@
 
 int vtx_handle_exit(struct vtx_vmx_vcpu *v);
 
-/* Finish, on the next KVM_RUN, an instruction user space completed. */
-void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v);
+/*
+ * Finish, on the next KVM_RUN, an instruction user space completed.
+ * Returns 1 when that produced the next exit (an MMIO read-modify-write's
+ * write): kvm_run holds it, KVM_RUN returns without entering the guest.
+ */
+int vtx_exit_complete_pending(struct vtx_vmx_vcpu *v);
 
 /* SDM 25.9.2: interruption information, type 2 = NMI. */
 static inline bool vtx_exit_is_nmi(u32 intr_info)

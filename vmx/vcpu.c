@@ -777,13 +777,18 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 
 	if (v->pending_skip || v->pio_in_pending || v->mmio_pending ||
 	    v->pio_str.pending) {
+		bool exit = false;
+
 		preempt_disable();
 		r = vtx_vcpu_load(v);
 		if (!r)
-			vtx_exit_complete_pending(v);
+			exit = vtx_exit_complete_pending(v);
 		preempt_enable();
 		if (r)
 			return r;
+		/* As KVM: even with immediate_exit, the write goes out. */
+		if (exit)
+			return 0;
 	}
 	/*
 	 * kvm_run.immediate_exit follows request_interrupt_window; Linux

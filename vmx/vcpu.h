@@ -66,9 +66,18 @@ struct vtx_vmx_vcpu {
 		u32 split;
 		u64 gpa[2];
 	} pio_str;
-	/* An MMIO access that user space completes on the next KVM_RUN. */
+	/* An MMIO instruction in flight (exits.c vtx_mmio_step): user
+	 * space answers its read on the next KVM_RUN.
+	 */
 	bool mmio_pending;
 	struct vtx_insn mmio;
+	struct {
+		u8 nreads, done;	/* memory reads it needs, done */
+		bool waiting;		/* read done's data is in kvm_run */
+		u64 gpa[2];		/* reads: the operand or [rSI], [rDI] */
+		u64 wgpa;		/* where its write goes */
+		u64 val[2];		/* what the reads returned */
+	} mmio_op;
 	/* An instruction to skip on the next KVM_RUN (after its I/O). */
 	u8 pending_skip;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "unit.h"
 #include "vmx/lib/decode.h"
+#include "vmx/lib/emulate.h"
 #include "vmx/regs.h"
 
 struct dcase {
@@ -61,8 +62,10 @@ static const struct dcase cases[] = {
 	{ "stosb", 64, { 0xaa }, 1, 0, VTX_INSN_STORE, 1, 1, 0, 1, .stos = true },
 	/* mov %eax,%ebx: register only, not MMIO */
 	{ "mov %eax,%ebx is refused", 64, { 0x89, 0xc3 }, 2, -EINVAL },
-	/* add %eax,(%rbx): not supported */
-	{ "add %eax,(%rbx) is refused", 64, { 0x01, 0x03 }, 2, -EINVAL },
+	/* pushq (%rbx): PUSH/POP of memory are not emulated */
+	{ "pushq (%rbx) is refused", 64, { 0xff, 0x33 }, 2, -EINVAL },
+	/* lock mov: #UD on the CPU before any access */
+	{ "lock mov is refused", 64, { 0xf0, 0x89, 0x03 }, 3, -EINVAL },
 	/* movq $1,(%rax) with C7 /1 is not MOV */
 	{ "C7 /1 is refused", 64, { 0xc7, 0x08, 1, 0, 0, 0 }, 6, -EINVAL },
 	/* rep mov: F3 89 is not a supported form */
@@ -129,6 +132,106 @@ static void test_values(void)
 		 "64-bit store of %%rax");
 }
 
+/* The forms beyond MOV: operation, kind, size, length, segment and
+ * effective address, in 16-, 32- and 64-bit code.
+ */
+struct ocase {
+	const char *what;
+	unsigned int mode;
+	u8 bytes[15];
+	unsigned int n;
+	enum vtx_insn_op op;
+	enum vtx_insn_kind kind;
+	u8 len, size, seg;
+	u64 ea;		/* with regs[i] = 0x1000 * (i + 1), next RIP 0 */
+};
+
+static const struct ocase ocases[] = {
+	/* addw %ax,0x10(%bp,%si) in 16-bit code: SS by default */
+	{ "addw %ax,0x10(%bp,%si) (16)", 16, { 0x01, 0x42, 0x10 }, 3, VTX_OP_ADD, VTX_INSN_RMW, 3, 2, VTX_INSN_SEG_SS, 0x6000 + 0x7000 + 0x10 },
+	/* lock orl $1,(%bx) in 16-bit code: 66 F0 83 0F 01 */
+	{ "lock orl $1,(%bx) (16)", 16, { 0x66, 0xf0, 0x83, 0x0f, 0x01 }, 5, VTX_OP_OR, VTX_INSN_RMW, 5, 4, VTX_INSN_SEG_DS, 0x4000 },
+	/* cmpb $5,0x1234 in 16-bit code: 80 3E 34 12 05 */
+	{ "cmpb $5,0x1234 (16)", 16, { 0x80, 0x3e, 0x34, 0x12, 0x05 }, 5, VTX_OP_CMP, VTX_INSN_LOAD, 5, 1, VTX_INSN_SEG_DS, 0x1234 },
+	/* es: testl %eax,-4(%ebp) in 32-bit code: 26 85 45 FC */
+	{ "es test %eax,-4(%ebp) (32)", 32, { 0x26, 0x85, 0x45, 0xfc }, 4, VTX_OP_TEST, VTX_INSN_LOAD, 4, 4, 0, 0x6000 - 4 },
+	/* xchg %ecx,(%eax,%ebx,8) in 32-bit: 87 0C D8 */
+	{ "xchg %ecx,(%eax,%ebx,8) (32)", 32, { 0x87, 0x0c, 0xd8 }, 3, VTX_OP_XCHG, VTX_INSN_RMW, 3, 4, VTX_INSN_SEG_DS, 0x1000 + 8 * 0x4000 },
+	/* incw (%bx) with 67 in 32-bit code (16-bit addressing): 67 66 FF 07 */
+	{ "addr16 incw (%bx) (32)", 32, { 0x67, 0x66, 0xff, 0x07 }, 4, VTX_OP_INC, VTX_INSN_RMW, 4, 2, VTX_INSN_SEG_DS, 0x4000 },
+	/* btsq %r9,0x8(%rip): REX.WR 0F AB 0D disp32 */
+	{ "bts %r9,8(%rip)", 64, { 0x4c, 0x0f, 0xab, 0x0d, 8, 0, 0, 0 }, 8, VTX_OP_BTS, VTX_INSN_RMW, 8, 8, VTX_INSN_SEG_DS, 8 },
+	/* btl $3,(%r12,%r13,2): 43 0F BA 24 6C 03 */
+	{ "btl $3,(%r12,%r13,2)", 64, { 0x43, 0x0f, 0xba, 0x24, 0x6c, 0x03 }, 6, VTX_OP_BT, VTX_INSN_LOAD, 6, 4, VTX_INSN_SEG_DS, 0xd000 + 2 * 0xe000 },
+	/* seta 0x10(%rsp): 0F 97 44 24 10 */
+	{ "seta 0x10(%rsp)", 64, { 0x0f, 0x97, 0x44, 0x24, 0x10 }, 5, VTX_OP_SETCC, VTX_INSN_STORE, 5, 1, VTX_INSN_SEG_SS, 0x5010 },
+	/* gs lock cmpxchg %rdx,(%rdi): 65 F0 48 0F B1 17 */
+	{ "gs lock cmpxchg %rdx,(%rdi)", 64, { 0x65, 0xf0, 0x48, 0x0f, 0xb1, 0x17 }, 6, VTX_OP_CMPXCHG, VTX_INSN_RMW, 6, 8, 5, 0x8000 },
+	/* REX then 66: the REX is ignored (SDM 2.2.1): 48 66 01 03 is addw */
+	{ "REX before 66 is ignored", 64, { 0x48, 0x66, 0x01, 0x03 }, 4, VTX_OP_ADD, VTX_INSN_RMW, 4, 2, VTX_INSN_SEG_DS, 0x4000 },
+	/* fs rep movsw in 16-bit code: 64 F3 A5 */
+	{ "fs rep movsw (16)", 16, { 0x64, 0xf3, 0xa5 }, 3, VTX_OP_MOVS, VTX_INSN_MOVS, 3, 2, 4, 0 },
+	/* repne scasb: F2 AE, ES whatever the override */
+	{ "ds repne scasb", 64, { 0x3e, 0xf2, 0xae }, 3, VTX_OP_SCAS, VTX_INSN_LOAD, 3, 1, VTX_INSN_SEG_ES, 0 },
+	/* negb 0x7f(%rax) 82 in 32-bit: 82 /0 is ADD ib outside 64-bit */
+	{ "82 /0 (32)", 32, { 0x82, 0x00, 0x01 }, 3, VTX_OP_ADD, VTX_INSN_RMW, 3, 1, VTX_INSN_SEG_DS, 0x1000 },
+};
+
+static void test_ops(void)
+{
+	u64 regs[VTX_NR_GPRS];
+	unsigned int i;
+
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		regs[i] = 0x1000 * (i + 1);
+	for (i = 0; i < ARRAY_SIZE(ocases); i++) {
+		const struct ocase *t = &ocases[i];
+		struct vtx_insn in;
+		int r = vtx_decode_mmio(t->bytes, t->n, t->mode, &in);
+
+		CHECK(r == 0 && in.op == t->op && in.kind == t->kind &&
+		      in.len == t->len && in.size == t->size && in.seg == t->seg &&
+		      (in.string || vtx_insn_ea(&in, regs, 0) == t->ea),
+		      "%s: r %d op %d kind %d len %u size %u seg %u ea 0x%llx",
+		      t->what, r, in.op, in.kind, in.len, in.size, in.seg,
+		      r ? 0ULL : (unsigned long long)vtx_insn_ea(&in, regs, 0));
+	}
+	CHECK(vtx_decode_mmio((const u8 []){ 0x82, 0x00, 0x01 }, 3, 64,
+			      &(struct vtx_insn){ 0 }) == -EINVAL,
+	      "82 is #UD in 64-bit mode");
+	CHECK(vtx_decode_mmio((const u8 []){ 0xf0, 0x39, 0x03 }, 3, 64,
+			      &(struct vtx_insn){ 0 }) == -EINVAL,
+	      "lock cmp is #UD");
+	CHECK(vtx_decode_mmio((const u8 []){ 0xf0, 0x0f, 0xa3, 0x03 }, 4, 64,
+			      &(struct vtx_insn){ 0 }) == -EINVAL,
+	      "lock bt is #UD");
+}
+
+/* BT with a register offset reaches the operand-sized word holding the
+ * bit (SDM Vol. 2 BT; KVM fetch_bit_operand).
+ */
+static void test_bit_disp(void)
+{
+	static const struct { u8 pfx; u64 off; s64 disp; } t[] = {
+		{ 0x66, 17, 2 }, { 0x66, (u64)-1, -2 }, { 0, 31, 0 },
+		{ 0, 32, 4 }, { 0, (u64)-33, -8 }, { 0x48, 64, 8 },
+		{ 0x48, (u64)-1, -8 }, { 0x66, 0x12340010, 2 },
+	};
+	u64 regs[VTX_NR_GPRS] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		u8 b[4] = { t[i].pfx, 0x0f, 0xa3, 0x0b };	/* bt %ecx,(%rbx) */
+		struct vtx_insn in;
+
+		regs[VTX_REG_RCX] = t[i].off;
+		vtx_decode_mmio(t[i].pfx ? b : b + 1, t[i].pfx ? 4 : 3, 64, &in);
+		CHECK_EQ((u64)vtx_insn_bit_disp(&in, regs), (u64)t[i].disp,
+			 "bt offset 0x%llx, prefix %02x", (unsigned long long)t[i].off,
+			 t[i].pfx);
+	}
+}
+
 /* Random bytes: no crash, no read past @avail (ASan), sane lengths. */
 static void test_fuzz(void)
 {
@@ -166,6 +269,8 @@ int main(void)
 	printf("TAP version 13\n");
 	test_cases();
 	test_values();
+	test_ops();
+	test_bit_disp();
 	test_fuzz();
 	return unit_done();
 }
