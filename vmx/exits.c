@@ -21,6 +21,7 @@
 #include "vmx_ops.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
+#include "lib/cregs.h"
 #include "lib/walk.h"
 #include "trace.h"
 
@@ -196,12 +197,11 @@ static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
  * with KVM_SET_CPUID2, else from the host, filtered (lib/cpuid.c).  Either
  * way OSXSAVE mirrors the guest's CR4, as on hardware.
  */
-static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
+void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4])
 {
-	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
-	u32 r[4] = { 0 };
 	const struct kvm_cpuid_entry2 *e;
 
+	r[0] = r[1] = r[2] = r[3] = 0;
 	if (v->cpuid) {
 		e = vtx_find_cpuid(v, leaf, index);
 		if (e) {
@@ -213,6 +213,14 @@ static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
 	} else {
 		vtx_cpuid_host(leaf, index, r);
 	}
+}
+
+static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
+{
+	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
+	u32 r[4];
+
+	vtx_vcpu_cpuid(v, leaf, index, r);
 	if (leaf == 1)
 		r[VTX_CPUID_ECX] = vtx_cpuid_osxsave(r[VTX_CPUID_ECX],
 						     v->cr4 & X86_CR4_OSXSAVE);
@@ -450,10 +458,20 @@ static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 	return vtx_skip_insn(v);
 }
 
+/* MOV to CR4: the #GP cases of SDM Vol. 3A 2.5 (lib/cregs.c). */
 static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 {
-	if (!vtx_vcpu_cr4_valid(cr4) ||
-	    (vtx_long_mode() && !(cr4 & X86_CR4_PAE)))
+	u32 r[4];
+	struct vtx_cr4_ctx c = {
+		.valid_bits = vtx_vcpu_cr4_valid_bits(v),
+		.old_cr4 = v->cr4,
+		.cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.long_mode = vtx_long_mode(),
+	};
+
+	vtx_vcpu_cpuid(v, 1, 0, r);
+	c.guest_pcid = r[VTX_CPUID_ECX] & BIT(17);
+	if (!vtx_cr4_write_valid(&c, cr4))
 		return vtx_inject_gp(v);
 	if (vtx_pdpte_page_unmapped(v, (v->cr0 & X86_CR0_PG) &&
 				    (cr4 & X86_CR4_PAE) && !vtx_long_mode()))
@@ -888,20 +906,23 @@ static void vtx_complete_mmio(struct vtx_vmx_vcpu *v)
 	vtx_skip(v, in->len);
 }
 
-/* XSETBV always exits; #UD and CPL checks came first (SDM 26.1.1). */
+/*
+ * XSETBV always exits (SDM 26.1.2); the #UD of CR4.OSXSAVE = 0 comes
+ * first (SDM 26.1.1).  The value is checked as the CPU would check it
+ * (lib/cregs.c): vtx loads it with its own XSETBV before the next entry,
+ * where a #GP would be the host's.
+ */
 static int vtx_handle_xsetbv(struct vtx_vmx_vcpu *v)
 {
 	u64 xcr0 = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
-	u64 host;
+	u32 ss_ar = vtx_vmread(VTX_GUEST_SS_AR_BYTES);
 
 	if (!vtx_xsave_enabled())
 		return vtx_inject_ud(v);
-	host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-
-	/* SDM Vol. 1 13.3: x87 always on, AVX needs SSE, only what exists. */
-	if ((u32)v->regs[VTX_REG_RCX] != 0 || !(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~host) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+	/* CPL (SS.DPL, SDM Vol. 3A 5.5) must be 0, as KVM checks too. */
+	if (((ss_ar >> 5) & 3) ||
+	    !vtx_xcr0_valid(v->regs[VTX_REG_RCX], xcr0,
+			    vtx_vcpu_xcr0_supported(v)))
 		return vtx_inject_gp(v);
 	v->xcr0 = xcr0;
 	return vtx_skip_insn(v);

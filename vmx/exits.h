@@ -31,7 +31,11 @@ static inline bool vtx_exit_is_nmi(u32 intr_info)
 /* Shared with vcpu.c: CR0/CR4 as a guest write changes them. */
 void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0);
 void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
-bool vtx_vcpu_cr4_valid(u64 cr4);
+bool vtx_vcpu_cr4_valid(struct vtx_vmx_vcpu *v, u64 cr4);
+u64 vtx_vcpu_cr4_valid_bits(struct vtx_vmx_vcpu *v);
+u64 vtx_vcpu_xcr0_supported(struct vtx_vmx_vcpu *v);
+/* CPUID(@leaf, @index) as the guest sees it, before the OSXSAVE mirror. */
+void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4]);
 bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
 int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);

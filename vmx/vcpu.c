@@ -32,6 +32,7 @@
 #include "exits.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
+#include "lib/cregs.h"
 
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
@@ -334,14 +335,44 @@ void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 						     cfg()->cr4_fixed1));
 }
 
-/* CR4 bits a guest may set: what the CPU allows in VMX, minus VMX itself. */
-bool vtx_vcpu_cr4_valid(u64 cr4)
+/*
+ * The CR4 bits this vCPU's guest may set: what its CPUID offers, within
+ * what the CPU allows in VMX operation and what vtx switches
+ * (lib/cregs.c, after KVM's kvm_is_valid_cr4()).
+ */
+u64 vtx_vcpu_cr4_valid_bits(struct vtx_vmx_vcpu *v)
 {
-	u64 forbidden = X86_CR4_VMXE | X86_CR4_SMXE;
+	struct vtx_cr4_cpuid id;
+	u32 r[4];
+	u64 valid;
 
+	vtx_vcpu_cpuid(v, 1, 0, r);
+	id.leaf1_ecx = r[VTX_CPUID_ECX];
+	vtx_vcpu_cpuid(v, 7, 0, r);
+	id.leaf7_ebx = r[VTX_CPUID_EBX];
+	id.leaf7_ecx = r[VTX_CPUID_ECX];
+	valid = vtx_cr4_guest_valid_bits(&id, cfg()->cr4_fixed1);
 	if (!vtx_xsave_enabled())
-		forbidden |= X86_CR4_OSXSAVE;
-	return !(cr4 & ~cfg()->cr4_fixed1) && !(cr4 & forbidden);
+		valid &= ~X86_CR4_OSXSAVE;
+	return valid;
+}
+
+bool vtx_vcpu_cr4_valid(struct vtx_vmx_vcpu *v, u64 cr4)
+{
+	return !(cr4 & ~vtx_vcpu_cr4_valid_bits(v));
+}
+
+/*
+ * The XCR0 bits this vCPU's guest may set: the host's, less what vtx
+ * does not switch, within the guest's CPUID leaf 0xD (lib/cregs.c).
+ */
+u64 vtx_vcpu_xcr0_supported(struct vtx_vmx_vcpu *v)
+{
+	u32 r[4];
+
+	vtx_vcpu_cpuid(v, 0xd, 0, r);
+	return vtx_xcr0_guest_supported(vtx_host_xcr0, v->cpuid != NULL,
+					r[VTX_CPUID_EAX], r[VTX_CPUID_EDX]);
 }
 
 /* KVM's reset state: real mode at F000:FFF0 (SDM Vol. 3A 10.1.1). */
@@ -609,7 +640,7 @@ void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4])
  */
 static inline void vtx_fpu_save(void *area)
 {
-	u64 mask = vtx_host_xcr0;
+	u64 mask = vtx_host_xcr0 & VTX_XFEATURE_GUEST;
 
 	if (mask)
 		asm volatile("xsave64 %0" : "+m"(*(u8 (*)[4096])area)
@@ -620,7 +651,7 @@ static inline void vtx_fpu_save(void *area)
 
 static inline void vtx_fpu_restore(void *area)
 {
-	u64 mask = vtx_host_xcr0;
+	u64 mask = vtx_host_xcr0 & VTX_XFEATURE_GUEST;
 
 	if (mask)
 		asm volatile("xrstor64 %0" : : "m"(*(u8 (*)[4096])area),
@@ -931,7 +962,7 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 {
 	int r;
 
-	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(s->cr4) ||
+	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(v, s->cr4) ||
 	    s->cr0 >> 32 || s->cr8 > 15)
 		return -EINVAL;
 	/* Paging requires protection (SDM Vol. 3A 2.5). */
