@@ -133,16 +133,79 @@ static int vtx_handle_unexpected(struct vtx_vmx_vcpu *v)
 	return vtx_internal_error(v, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
-/* SDM 28.2.2: NMIs were delivered right after the exit; #MC is re-raised. */
+/*
+ * #DB exits always (vtx_vmcs_setup()): reflect it into the guest with
+ * DR6 as the CPU would have left it (SDM Vol. 3B 18.2.3; the exit
+ * qualification holds the causes, SDM 28.2.1 Table 28-1), as KVM's
+ * handle_exception_nmi().  ICEBP (INT1) exits on the instruction
+ * itself, with RIP at it: skip it first, as the trap it is.
+ */
+static int vtx_reflect_db(struct vtx_vmx_vcpu *v, u32 info)
+{
+	/* SDM 25.9.2: type 5, privileged software exception, is ICEBP. */
+	if (((info >> 8) & 7) == 5)
+		vtx_skip(v, vtx_insn_len());
+	v->dr6 = vtx_dr6_after_db(v->dr6, v->exit_qual);
+	return vtx_inject(v, DB_VECTOR, false, 0);
+}
+
+/*
+ * #AC exits always.  An alignment check the guest asked for (CPL 3,
+ * CR0.AM and RFLAGS.AC, SDM Vol. 3A 6.15 "Interrupt 17") goes back to
+ * it.  On a host with split-lock detection (MSR_TEST_CTRL, not switched
+ * by VMX) any guest split lock raises #AC as well, one the guest never
+ * asked for: that one is the host's policy, handled outside the
+ * preemption-off loop (vtx_vmx_handle_split_lock()).
+ */
+static int vtx_reflect_ac(struct vtx_vmx_vcpu *v, u32 error)
+{
+	bool guest_ac = ((vtx_vmread(VTX_GUEST_SS_AR_BYTES) >> 5) & 3) == 3 &&
+			(v->cr0 & X86_CR0_AM) &&
+			(vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_AC);
+
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT) || guest_ac)
+		return vtx_inject(v, AC_VECTOR, true, error);
+	v->split_lock_rip = vtx_vmread(VTX_GUEST_RIP);
+	return VTX_EXIT_SPLIT_LOCK;
+}
+
+/*
+ * SDM 28.2.2: NMIs were delivered right after the exit, machine checks
+ * handed to the host's handler then (vtx_handle_mce_irqoff()).
+ */
 static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
 {
 	u32 info = vtx_vmread(VTX_VM_EXIT_INTR_INFO);
+	u32 vectoring = vtx_vmread(VTX_IDT_VECTORING_INFO);
+	u32 error = 0;
+	struct kvm_run *run = v->run;
 
-	if (vtx_exit_is_nmi(info))
+	if (vtx_exit_is_nmi(info) || vtx_exit_is_machine_check(info))
 		return 1;
-	if ((info & 0xff) == MC_VECTOR) {
-		asm volatile("int $0x12");
-		return 1;
+	if (info & (1u << 11))
+		error = vtx_vmread(VTX_VM_EXIT_INTR_ERROR_CODE);
+	/*
+	 * The exception came while the CPU delivered another event (SDM
+	 * 28.2.4): the guest's IDT, GDT or stack is broken, e.g. an #AC
+	 * gate whose own delivery raises #AC.  KVM does not emulate that
+	 * either: KVM_EXIT_INTERNAL_ERROR, KVM_INTERNAL_ERROR_SIMUL_EX,
+	 * with KVM's four words of data.
+	 */
+	if (vectoring & (1u << 31)) {
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vectoring;
+		run->internal.data[1] = info;
+		run->internal.data[2] = error;
+		run->internal.data[3] = smp_processor_id();
+		return 0;
+	}
+	switch (info & 0xff) {
+	case DB_VECTOR:
+		return vtx_reflect_db(v, info);
+	case AC_VECTOR:
+		return vtx_reflect_ac(v, error);
 	}
 	return vtx_handle_unexpected(v);
 }

@@ -17,6 +17,13 @@
  */
 #define VTX_EXIT_MAP_RAM	2
 
+/*
+ * A guest split lock raised #AC on a host that detects them (not an
+ * alignment check the guest asked for): the run loop hands it to the
+ * host's policy where it may sleep (vtx_vmx_handle_split_lock()).
+ */
+#define VTX_EXIT_SPLIT_LOCK	3
+
 int vtx_handle_exit(struct vtx_vmx_vcpu *v);
 
 /* Finish, on the next KVM_RUN, an instruction user space completed. */
@@ -26,6 +33,13 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v);
 static inline bool vtx_exit_is_nmi(u32 intr_info)
 {
 	return (intr_info & (1u << 31)) && ((intr_info >> 8) & 7) == 2;
+}
+
+/* SDM 25.9.2: a hardware exception (type 3), vector 18 (#MC). */
+static inline bool vtx_exit_is_machine_check(u32 intr_info)
+{
+	return (intr_info & (1u << 31)) && ((intr_info >> 8) & 7) == 3 &&
+	       (intr_info & 0xff) == 18;
 }
 
 /* Shared with vcpu.c: CR0/CR4 as a guest write changes them. */

@@ -24,6 +24,8 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/cpu.h>
+#include <asm/mce.h>
 
 #include "vmx.h"
 #include "vcpu.h"
@@ -47,6 +49,8 @@ static u64 vtx_host_xcr0;
 
 void vtx_vmwrite_failed(unsigned long field, unsigned long value)
 {
+	if (vtx_vmx_is_going_down())
+		return;		/* VMX already left for a reboot or crash */
 	pr_err_ratelimited("VMWRITE of %s (0x%lx) = 0x%lx failed: error %lu\n",
 			   vtx_vmcs_field_name(field) ?: "?", field, value,
 			   vtx_vmread(VTX_VM_INSTRUCTION_ERROR));
@@ -122,6 +126,17 @@ static void vtx_vmcs_clear(struct vtx_vmx_vcpu *v)
 		smp_call_function_single(cpu, vtx_vmcs_clear_ipi, v, 1);
 }
 
+void vtx_vmx_emergency_vmclear(void)
+{
+	struct list_head *list = this_cpu_ptr(&vtx_loaded_vmcss);
+	struct vtx_vmx_vcpu *v;
+
+	if (!list->next)
+		return;
+	list_for_each_entry(v, list, loaded_link)
+		vtx_vmclear(v->vmcs_pa);
+}
+
 void vtx_vmx_clear_cpu_vmcss(void)
 {
 	struct vtx_vmx_vcpu *v, *tmp;
@@ -151,7 +166,6 @@ static void vtx_write_host_percpu_state(int cpu)
 	vtx_vmwrite(VTX_HOST_GS_BASE, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
 	vtx_vmwrite(VTX_HOST_IA32_SYSENTER_ESP, msr);
-	vtx_vmwrite(VTX_HOST_CR4, cr4_read_shadow());
 }
 
 /*
@@ -443,8 +457,17 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
 	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
-	/* Machine checks belong to the host (SDM 25.6.3). */
-	vtx_vmwrite(VTX_EXCEPTION_BITMAP, 1u << MC_VECTOR);
+	/*
+	 * Machine checks belong to the host (SDM 25.6.3).  #DB and #AC
+	 * exit too, always, as in KVM (vmx_update_exception_bitmap()): a
+	 * guest can make their delivery raise them again, which the CPU
+	 * repeats in microcode without ever reaching an instruction
+	 * boundary where an interrupt or the VMX-preemption timer could
+	 * end it (CVE-2015-8104, CVE-2015-5307): the CPU hangs.  Exiting
+	 * on each, vtx regains control every time (vtx_handle_exception_nmi()).
+	 */
+	vtx_vmwrite(VTX_EXCEPTION_BITMAP, (1u << MC_VECTOR) | (1u << DB_VECTOR) |
+		    (1u << AC_VECTOR));
 	vtx_vmwrite(VTX_CR3_TARGET_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -661,6 +684,48 @@ static inline void vtx_fpu_restore(void *area)
 }
 
 /*
+ * HOST_CR4 is what the CPU loads at every VM exit (SDM 28.5.1), but CR4
+ * changes under a running VMM: CR4.TSD with prctl(PR_SET_TSC) and at
+ * context switch, CR4.PCE with perf's rdpmc setting.  A stale copy would
+ * bring back the CR4 of the moment the vCPU arrived on this CPU (RDTSC
+ * allowed again for a task that forbade it).  As KVM's vmx_vcpu_run():
+ * compare the kernel's shadow before every entry; interrupts off.
+ */
+static void vtx_update_host_cr4(struct vtx_vmx_vcpu *v)
+{
+	unsigned long cr4 = cr4_read_shadow();
+
+	if (unlikely(cr4 != v->host_cr4)) {
+		vtx_vmwrite(VTX_HOST_CR4, cr4);
+		v->host_cr4 = cr4;
+	}
+}
+
+/*
+ * A machine check that exited the guest (exception exit, vector 18) or
+ * that came during VM entry (exit reason 41, SDM 27.8) was not delivered
+ * to the host: hand it to the host's handler now, interrupts still off,
+ * as KVM's kvm_machine_check() does (do_machine_check() with a frame
+ * that says user mode: the guest is not the kernel, SDM 17.10 / Vol. 3B
+ * 16.x "VMX and machine checks").
+ */
+static void vtx_handle_mce_irqoff(struct vtx_vmx_vcpu *v)
+{
+#ifdef CONFIG_X86_MCE
+	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
+	struct pt_regs regs = {
+		.cs = 3,	/* a fake ring 3, whatever the guest ran on */
+		.flags = X86_EFLAGS_IF,
+	};
+
+	if (basic == VTX_EXIT_MCE_DURING_VMENTRY ||
+	    (basic == VTX_EXIT_EXCEPTION_NMI &&
+	     vtx_exit_is_machine_check(vtx_vmread(VTX_VM_EXIT_INTR_INFO))))
+		do_machine_check(&regs);
+#endif
+}
+
+/*
  * One trip into the guest and back, with the guest's FPU and syscall MSRs
  * already in the CPU; preemption off.  Returns 0 after a VM exit
  * (v->exit_reason set), 1 if VM entry failed.
@@ -682,6 +747,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
+	vtx_update_host_cr4(v);
 
 	trace_vtx_entry(v->id, v->launched);
 	failed = vtx_vmenter(v->regs, v->launched);
@@ -695,6 +761,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 	if (!failed) {
 		v->launched = true;
 		v->exit_reason = vtx_vmread(VTX_VM_EXIT_REASON);
+		vtx_handle_mce_irqoff(v);
 		/* An NMI that exited the guest is the host's: deliver it now,
 		 * before interrupts are on (SDM 27.2.2).
 		 */
@@ -775,6 +842,25 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	return r;
 }
 
+/*
+ * A guest split lock on a host that detects them: the host's policy
+ * decides, as for KVM (handle_exception_nmi(), AC_VECTOR): "warn" turns
+ * detection off on this CPU for a moment (it may sleep, hence out here)
+ * and the guest goes on; "fatal" sends SIGBUS to the VMM, which sees
+ * KVM_EXIT_EXCEPTION first.  Returns 1 to go on, 0 for user space.
+ */
+static int vtx_vmx_handle_split_lock(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (handle_guest_split_lock(v->split_lock_rip))
+		return 1;
+	run->exit_reason = KVM_EXIT_EXCEPTION;
+	run->ex.exception = AC_VECTOR;
+	run->ex.error_code = 0;
+	return 0;
+}
+
 int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -822,6 +908,8 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		if (!r)
 			r = vtx_vcpu_run_loaded(v);
 		preempt_enable();
+		if (r == VTX_EXIT_SPLIT_LOCK)
+			r = vtx_vmx_handle_split_lock(v);
 		/* EPT fault-in: pinning may sleep, so it happens out here. */
 		if (r == VTX_EXIT_MAP_RAM) {
 			r = v->map_ram(v, v->ram_fault_gpa);

@@ -40,10 +40,16 @@ SYM_FUNC_START(vtx_vmenter)
 	/* Keep @regs where the exit path finds it: at the host RSP. */
 	push	%rdi
 
-	/* The host resumes on this very stack (SDM 28.5.1). */
+	/*
+	 * The host resumes on this very stack (SDM 28.5.1).  VMWRITE faults
+	 * (#UD) if an emergency (reboot, crash) left VMX on this CPU since
+	 * the VMCS was loaded: that is a failed entry, not an oops.
+	 */
 	mov	$HOST_RSP, %eax
+.Lhost_rsp:
 	vmwrite	%rsp, %rax
 	jna	.Lfail_early
+	_ASM_EXTABLE(.Lhost_rsp, .Lfail_early)
 
 	/* CF/ZF would be clobbered by the loads below: test first. */
 	test	%esi, %esi

@@ -125,8 +125,25 @@ static void test_cr4(void)
 	      "MOV CR4: LA57 cannot change in long mode");
 }
 
+static void test_dr6(void)
+{
+	CHECK_EQ(vtx_dr6_after_db(0xffff0ff0, 1u << 14), 0xffff4ff0,
+		 "DR6 after a single-step #DB: BS set (0xffff4ff0)");
+	CHECK_EQ(vtx_dr6_after_db(0xffff0ff1, 1u << 14), 0xffff4ff0,
+		 "DR6: B0-B3 of an earlier #DB are replaced");
+	CHECK_EQ(vtx_dr6_after_db(0xffff4ff0, 0x2), 0xffff4ff2,
+		 "DR6: BS of an earlier #DB stays (never cleared by the CPU)");
+	CHECK_EQ(vtx_dr6_after_db(0xffff0ff0, 1u << 16), 0xfffe0ff0,
+		 "DR6: RTM is active low");
+	CHECK_EQ(vtx_dr6_after_db(0xffff0ff0, 1u << 12), 0xffff0ff0,
+		 "DR6: bit 12 (enabled breakpoint) stays clear");
+	CHECK_EQ(vtx_dr6_after_db(0xffff0ff0, 0), 0xffff0ff0,
+		 "DR6 after ICEBP: unchanged (no cause bit)");
+}
+
 int main(void)
 {
+	test_dr6();
 	test_xcr0();
 	test_cr4();
 	return unit_done();

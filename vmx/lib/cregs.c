@@ -87,3 +87,13 @@ bool vtx_xcr0_valid(u32 index, u64 xcr0, u64 supported)
 		return false;
 	return true;
 }
+
+u64 vtx_dr6_after_db(u64 dr6, u64 payload)
+{
+	dr6 &= ~VTX_DR6_TRAP_BITS;
+	dr6 |= VTX_DR6_ACTIVE_LOW;
+	dr6 |= payload;
+	/* RTM is active low in DR6, active high in the payload. */
+	dr6 ^= payload & VTX_DR6_ACTIVE_LOW;
+	return dr6 & ~BIT_ULL(12);
+}

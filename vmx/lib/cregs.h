@@ -132,3 +132,20 @@ u64 vtx_xcr0_guest_supported(u64 host_xcr0, bool has_table, u32 leaf_d_eax,
 bool vtx_xcr0_valid(u32 index, u64 xcr0, u64 supported);
 
 #endif
+
+/* DR6 (SDM Vol. 3B 18.2.3): bits that read as 1 unless a #DB clears
+ * them ("active low": 4-11, 16 RTM, 17-31 and 32-63 reserved-as-1).
+ */
+#define VTX_DR6_ACTIVE_LOW	0xffff0ff0ULL
+#define VTX_DR6_TRAP_BITS	0xfULL
+
+/*
+ * The guest's DR6 after a #DB whose cause is @payload, in the format of
+ * the exit qualification of a #DB exit and of the pending debug
+ * exceptions field (SDM 28.2.1 Table 28-1: B0-B3, BD 13, BS 14, RTM 16,
+ * all active high): B0-B3 are replaced, the other causes accumulate
+ * (SDM Vol. 3B 18.2.3 "the remaining contents of DR6 are never cleared
+ * by the processor"), bit 12 stays clear.  KVM's
+ * kvm_deliver_exception_payload().
+ */
+u64 vtx_dr6_after_db(u64 dr6, u64 payload);
