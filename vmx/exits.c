@@ -54,6 +54,13 @@ static int vtx_inject(struct vtx_vmx_vcpu *v, u8 vector, bool has_error,
 {
 	u32 info = vector | (3u << 8) | (1u << 31);
 
+	/*
+	 * Real mode pushes no error code, and with unrestricted guest VM
+	 * entry fails if one is to be delivered while CR0.PE = 0 (SDM
+	 * 26.2.1.3); KVM's kvm_inject_exception() drops it likewise.
+	 */
+	if (!(v->cr0 & X86_CR0_PE))
+		has_error = false;
 	trace_vtx_inject(v->id, vector, has_error, error);
 	if (has_error) {
 		info |= 1u << 11;
@@ -275,6 +282,11 @@ void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4])
 		}
 	} else {
 		vtx_cpuid_host(leaf, index, r);
+		/* The vCPU's own APIC ID where the host's was (lib/cpuid.c). */
+		if (leaf == 1)
+			r[VTX_CPUID_EBX] |= (v->id & 0xff) << 24;
+		else if (leaf == 0xb || leaf == 0x1f)
+			r[VTX_CPUID_EDX] = v->id;
 	}
 }
 
@@ -991,6 +1003,18 @@ static int vtx_handle_xsetbv(struct vtx_vmx_vcpu *v)
 	return vtx_skip_insn(v);
 }
 
+/*
+ * A task switch (CALL/JMP to a TSS or task gate, IRET with NT, an
+ * interrupt through a task gate) always exits (SDM 26.4.2); KVM emulates
+ * it (kvm_task_switch()), vtx does not: an emulation failure with the
+ * exit reason and the qualification (selector in bits 15:0, source in
+ * 31:30, SDM 28.2.1 Table 28-2), never a silent resume.
+ */
+static int vtx_handle_task_switch(struct vtx_vmx_vcpu *v)
+{
+	return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+}
+
 /* No hypercalls yet: KVM's answer to an unknown one is -KVM_ENOSYS. */
 static int vtx_handle_vmcall(struct vtx_vmx_vcpu *v)
 {
@@ -1017,6 +1041,7 @@ static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
 	[VTX_EXIT_TRIPLE_FAULT]		= vtx_handle_triple_fault,
 	[VTX_EXIT_PREEMPTION_TIMER]	= vtx_handle_preemption_timer,
 	[VTX_EXIT_CPUID]		= vtx_handle_cpuid,
+	[VTX_EXIT_TASK_SWITCH]		= vtx_handle_task_switch,
 	[VTX_EXIT_GETSEC]		= vtx_inject_ud,
 	[VTX_EXIT_HLT]			= vtx_handle_hlt,
 	[VTX_EXIT_INVD]			= vtx_skip_insn,

@@ -619,8 +619,19 @@ static void vtx_restore_host_irqoff(struct vtx_host_state *h)
 		loadsegment(fs, h->fs_sel);
 		wrmsrl(MSR_FS_BASE, h->fs_base);
 	}
-	if (h->gs_sel & 7)
+	/*
+	 * load_gs_index() loads the selector between two SWAPGS: the base
+	 * it loads lands in IA32_KERNEL_GS_BASE, which holds the guest's
+	 * value while the run loop has the guest's MSRs in (SWAPGS in the
+	 * guest changes it without an exit).  Keep the guest's.
+	 */
+	if (h->gs_sel & 7) {
+		u64 guest_kernel_gs_base;
+
+		rdmsrl(MSR_KERNEL_GS_BASE, guest_kernel_gs_base);
 		load_gs_index(h->gs_sel);
+		wrmsrl(MSR_KERNEL_GS_BASE, guest_kernel_gs_base);
+	}
 	/* SDM 28.5.1: DR7 is 0x400 and IA32_DEBUGCTL 0 after an exit. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
