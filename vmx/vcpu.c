@@ -25,6 +25,8 @@
 #include <asm/tlbflush.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/cpu.h>
+#include <asm/processor.h>
+#include <asm/vmx.h>
 #include <asm/mce.h>
 
 #include "vmx.h"
@@ -713,6 +715,31 @@ static void vtx_update_host_cr4(struct vtx_vmx_vcpu *v)
 }
 
 /*
+ * L1TF: a guest's not-present PTE can name any host physical address and
+ * speculation reads it from L1D (SDM-independent: Intel's L1TF guidance).
+ * On an affected CPU, unless the kernel says no flush is wanted
+ * (l1tf_vmx_mitigation, exported), flush L1D before every entry with
+ * the FLUSH_L1D command: KVM's vmx_l1d_flush() in its "always" mode
+ * (KVM's default "cond" mode needs state vtx does not track).  Without
+ * the command KVM flushes by reading a 64 KiB buffer; vtx does not (the
+ * CPUs affected have the microcode command where updated).
+ */
+static void vtx_l1d_flush(void)
+{
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) ||
+	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return;
+	switch (l1tf_vmx_mitigation) {
+	case VMENTER_L1D_FLUSH_NEVER:
+	case VMENTER_L1D_FLUSH_NOT_REQUIRED:
+	case VMENTER_L1D_FLUSH_EPT_DISABLED:
+		return;
+	default:
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	}
+}
+
+/*
  * A machine check that exited the guest (exception exit, vector 18) or
  * that came during VM entry (exit reason 41, SDM 27.8) was not delivered
  * to the host: hand it to the host's handler now, interrupts still off,
@@ -759,6 +786,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	vtx_update_host_cr4(v);
+	vtx_l1d_flush();
 
 	trace_vtx_entry(v->id, v->launched);
 	failed = vtx_vmenter(v->regs, v->launched);
