@@ -21,6 +21,7 @@
 #include "vmx_ops.h"
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
+#include "lib/cregs.h"
 #include "lib/walk.h"
 #include "lib/events.h"
 #include "lib/state.h"
@@ -129,21 +130,83 @@ static int vtx_handle_unexpected(struct vtx_vmx_vcpu *v)
 	return vtx_internal_error(v, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
+/*
+ * #DB exits always (vtx_vmcs_setup()): reflect it into the guest with
+ * DR6 as the CPU would have left it (SDM Vol. 3B 18.2.3; the exit
+ * qualification holds the causes, SDM 28.2.1 Table 28-1), as KVM's
+ * handle_exception_nmi().  ICEBP (INT1) exits on the instruction
+ * itself, with RIP at it: skip it first, as the trap it is.
+ */
+static int vtx_reflect_db(struct vtx_vmx_vcpu *v, u32 info)
+{
+	/* SDM 25.9.2: type 5, privileged software exception, is ICEBP. */
+	if (((info >> 8) & 7) == 5)
+		vtx_skip(v, vtx_insn_len());
+	v->dr6 = vtx_dr6_after_db(v->dr6, v->exit_qual);
+	return vtx_inject(v, DB_VECTOR, false, 0);
+}
+
+/*
+ * #AC exits always.  An alignment check the guest asked for (CPL 3,
+ * CR0.AM and RFLAGS.AC, SDM Vol. 3A 6.15 "Interrupt 17") goes back to
+ * it.  On a host with split-lock detection (MSR_TEST_CTRL, not switched
+ * by VMX) any guest split lock raises #AC as well, one the guest never
+ * asked for: that one is the host's policy, handled outside the
+ * preemption-off loop (vtx_vmx_handle_split_lock()).
+ */
+static int vtx_reflect_ac(struct vtx_vmx_vcpu *v, u32 error)
+{
+	bool guest_ac = ((vtx_vmread(VTX_GUEST_SS_AR_BYTES) >> 5) & 3) == 3 &&
+			(v->cr0 & X86_CR0_AM) &&
+			(vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_AC);
+
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT) || guest_ac)
+		return vtx_inject(v, AC_VECTOR, true, error);
+	v->split_lock_rip = vtx_vmread(VTX_GUEST_RIP);
+	return VTX_EXIT_SPLIT_LOCK;
+}
+
 static int vtx_handle_ud(struct vtx_vmx_vcpu *v);
 
 /*
- * SDM 28.2.2: NMIs were delivered right after the exit; #MC is re-raised;
- * #UD (a hardware exception, type 3) is vtx_handle_ud()'s.
+ * SDM 28.2.2: NMIs were delivered right after the exit, machine checks
+ * handed to the host's handler then (vtx_handle_mce_irqoff()); #DB and
+ * #AC are reflected; #UD (a hardware exception, type 3) is
+ * vtx_handle_ud()'s.
  */
 static int vtx_handle_exception_nmi(struct vtx_vmx_vcpu *v)
 {
 	u32 info = vtx_vmread(VTX_VM_EXIT_INTR_INFO);
+	u32 vectoring = vtx_vmread(VTX_IDT_VECTORING_INFO);
+	u32 error = 0;
+	struct kvm_run *run = v->run;
 
-	if (vtx_exit_is_nmi(info))
+	if (vtx_exit_is_nmi(info) || vtx_exit_is_machine_check(info))
 		return 1;
-	if ((info & 0xff) == MC_VECTOR) {
-		asm volatile("int $0x12");
-		return 1;
+	if (info & (1u << 11))
+		error = vtx_vmread(VTX_VM_EXIT_INTR_ERROR_CODE);
+	/*
+	 * The exception came while the CPU delivered another event (SDM
+	 * 28.2.4): the guest's IDT, GDT or stack is broken, e.g. an #AC
+	 * gate whose own delivery raises #AC.  KVM does not emulate that
+	 * either: KVM_EXIT_INTERNAL_ERROR, KVM_INTERNAL_ERROR_SIMUL_EX,
+	 * with KVM's four words of data.
+	 */
+	if (vectoring & (1u << 31)) {
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vectoring;
+		run->internal.data[1] = info;
+		run->internal.data[2] = error;
+		run->internal.data[3] = smp_processor_id();
+		return 0;
+	}
+	switch (info & 0xff) {
+	case DB_VECTOR:
+		return vtx_reflect_db(v, info);
+	case AC_VECTOR:
+		return vtx_reflect_ac(v, error);
 	}
 	if ((info & 0xff) == UD_VECTOR && ((info >> 8) & 7) == 3)
 		return vtx_handle_ud(v);
@@ -225,12 +288,11 @@ unsigned int vtx_guest_maxphyaddr(struct vtx_vmx_vcpu *v)
  * with KVM_SET_CPUID2, else from the host, filtered (lib/cpuid.c).  Either
  * way OSXSAVE mirrors the guest's CR4, as on hardware.
  */
-static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
+void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4])
 {
-	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
-	u32 r[4] = { 0 };
 	const struct kvm_cpuid_entry2 *e;
 
+	r[0] = r[1] = r[2] = r[3] = 0;
 	if (v->cpuid) {
 		e = vtx_find_cpuid(v, leaf, index);
 		if (e) {
@@ -241,7 +303,20 @@ static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
 		}
 	} else {
 		vtx_cpuid_host(leaf, index, r);
+		/* The vCPU's own APIC ID where the host's was (lib/cpuid.c). */
+		if (leaf == 1)
+			r[VTX_CPUID_EBX] |= (v->id & 0xff) << 24;
+		else if (leaf == 0xb || leaf == 0x1f)
+			r[VTX_CPUID_EDX] = v->id;
 	}
+}
+
+static int vtx_handle_cpuid(struct vtx_vmx_vcpu *v)
+{
+	u32 leaf = v->regs[VTX_REG_RAX], index = v->regs[VTX_REG_RCX];
+	u32 r[4];
+
+	vtx_vcpu_cpuid(v, leaf, index, r);
 	if (leaf == 1)
 		r[VTX_CPUID_ECX] = vtx_cpuid_osxsave(r[VTX_CPUID_ECX],
 						     v->cr4 & X86_CR4_OSXSAVE);
@@ -532,10 +607,20 @@ static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 	return vtx_skip_insn(v);
 }
 
+/* MOV to CR4: the #GP cases of SDM Vol. 3A 2.5 (lib/cregs.c). */
 static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 {
-	if (!vtx_vcpu_cr4_valid(cr4) ||
-	    (vtx_long_mode() && !(cr4 & X86_CR4_PAE)))
+	u32 r[4];
+	struct vtx_cr4_ctx c = {
+		.valid_bits = vtx_vcpu_cr4_valid_bits(v),
+		.old_cr4 = v->cr4,
+		.cr3 = vtx_vmread(VTX_GUEST_CR3),
+		.long_mode = vtx_long_mode(),
+	};
+
+	vtx_vcpu_cpuid(v, 1, 0, r);
+	c.guest_pcid = r[VTX_CPUID_ECX] & BIT(17);
+	if (!vtx_cr4_write_valid(&c, cr4))
 		return vtx_inject_gp(v);
 	if (vtx_pdpte_page_unmapped(v, (v->cr0 & X86_CR0_PG) &&
 				    (cr4 & X86_CR4_PAE) && !vtx_long_mode()))
@@ -964,23 +1049,38 @@ fail:
 	return vtx_mmio_not_emulated(v, bytes, got);
 }
 
-/* XSETBV always exits; #UD and CPL checks came first (SDM 26.1.1). */
+/*
+ * XSETBV always exits (SDM 26.1.2); the #UD of CR4.OSXSAVE = 0 comes
+ * first (SDM 26.1.1).  The value is checked as the CPU would check it
+ * (lib/cregs.c): vtx loads it with its own XSETBV before the next entry,
+ * where a #GP would be the host's.
+ */
 static int vtx_handle_xsetbv(struct vtx_vmx_vcpu *v)
 {
 	u64 xcr0 = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
-	u64 host;
+	u32 ss_ar = vtx_vmread(VTX_GUEST_SS_AR_BYTES);
 
 	if (!vtx_xsave_enabled())
 		return vtx_inject_ud(v);
-	host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-
-	/* SDM Vol. 1 13.3: x87 always on, AVX needs SSE, only what exists. */
-	if ((u32)v->regs[VTX_REG_RCX] != 0 || !(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~host) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+	/* CPL (SS.DPL, SDM Vol. 3A 5.5) must be 0, as KVM checks too. */
+	if (((ss_ar >> 5) & 3) ||
+	    !vtx_xcr0_valid(v->regs[VTX_REG_RCX], xcr0,
+			    vtx_vcpu_xcr0_supported(v)))
 		return vtx_inject_gp(v);
 	v->xcr0 = xcr0;
 	return vtx_skip_insn(v);
+}
+
+/*
+ * A task switch (CALL/JMP to a TSS or task gate, IRET with NT, an
+ * interrupt through a task gate) always exits (SDM 26.4.2); KVM emulates
+ * it (kvm_task_switch()), vtx does not: an emulation failure with the
+ * exit reason and the qualification (selector in bits 15:0, source in
+ * 31:30, SDM 28.2.1 Table 28-2), never a silent resume.
+ */
+static int vtx_handle_task_switch(struct vtx_vmx_vcpu *v)
+{
+	return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 }
 
 /*
@@ -1066,6 +1166,7 @@ static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
 	[VTX_EXIT_NMI_WINDOW]		= vtx_handle_nmi_window,
 	[VTX_EXIT_PREEMPTION_TIMER]	= vtx_handle_preemption_timer,
 	[VTX_EXIT_CPUID]		= vtx_handle_cpuid,
+	[VTX_EXIT_TASK_SWITCH]		= vtx_handle_task_switch,
 	[VTX_EXIT_GETSEC]		= vtx_inject_ud,
 	[VTX_EXIT_HLT]			= vtx_handle_hlt,
 	[VTX_EXIT_INVD]			= vtx_skip_insn,

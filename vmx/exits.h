@@ -17,6 +17,13 @@
  */
 #define VTX_EXIT_MAP_RAM	2
 
+/*
+ * A guest split lock raised #AC on a host that detects them (not an
+ * alignment check the guest asked for): the run loop hands it to the
+ * host's policy where it may sleep (vtx_vmx_handle_split_lock()).
+ */
+#define VTX_EXIT_SPLIT_LOCK	3
+
 int vtx_handle_exit(struct vtx_vmx_vcpu *v);
 
 /*
@@ -32,10 +39,21 @@ static inline bool vtx_exit_is_nmi(u32 intr_info)
 	return (intr_info & (1u << 31)) && ((intr_info >> 8) & 7) == 2;
 }
 
+/* SDM 25.9.2: a hardware exception (type 3), vector 18 (#MC). */
+static inline bool vtx_exit_is_machine_check(u32 intr_info)
+{
+	return (intr_info & (1u << 31)) && ((intr_info >> 8) & 7) == 3 &&
+	       (intr_info & 0xff) == 18;
+}
+
 /* Shared with vcpu.c: CR0/CR4 as a guest write changes them. */
 void vtx_vcpu_set_cr0(struct vtx_vmx_vcpu *v, u64 cr0);
 void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
-bool vtx_vcpu_cr4_valid(u64 cr4);
+bool vtx_vcpu_cr4_valid(struct vtx_vmx_vcpu *v, u64 cr4);
+u64 vtx_vcpu_cr4_valid_bits(struct vtx_vmx_vcpu *v);
+u64 vtx_vcpu_xcr0_supported(struct vtx_vmx_vcpu *v);
+/* CPUID(@leaf, @index) as the guest sees it, before the OSXSAVE mirror. */
+void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4]);
 bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
 /* The guest's MAXPHYADDR: its CPUID table's, else the host's. */

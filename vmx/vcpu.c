@@ -24,6 +24,10 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/cpu.h>
+#include <asm/processor.h>
+#include <asm/vmx.h>
+#include <asm/mce.h>
 
 #include "vmx.h"
 #include "vcpu.h"
@@ -33,6 +37,7 @@
 #include "lib/vmcs_fields.h"
 #include "lib/cpuid.h"
 #include "lib/state.h"
+#include "lib/cregs.h"
 
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
@@ -47,6 +52,8 @@ static u64 vtx_host_xcr0;
 
 void vtx_vmwrite_failed(unsigned long field, unsigned long value)
 {
+	if (vtx_vmx_is_going_down())
+		return;		/* VMX already left for a reboot or crash */
 	pr_err_ratelimited("VMWRITE of %s (0x%lx) = 0x%lx failed: error %lu\n",
 			   vtx_vmcs_field_name(field) ?: "?", field, value,
 			   vtx_vmread(VTX_VM_INSTRUCTION_ERROR));
@@ -122,6 +129,17 @@ static void vtx_vmcs_clear(struct vtx_vmx_vcpu *v)
 		smp_call_function_single(cpu, vtx_vmcs_clear_ipi, v, 1);
 }
 
+void vtx_vmx_emergency_vmclear(void)
+{
+	struct list_head *list = this_cpu_ptr(&vtx_loaded_vmcss);
+	struct vtx_vmx_vcpu *v;
+
+	if (!list->next)
+		return;
+	list_for_each_entry(v, list, loaded_link)
+		vtx_vmclear(v->vmcs_pa);
+}
+
 void vtx_vmx_clear_cpu_vmcss(void)
 {
 	struct vtx_vmx_vcpu *v, *tmp;
@@ -151,7 +169,6 @@ static void vtx_write_host_percpu_state(int cpu)
 	vtx_vmwrite(VTX_HOST_GS_BASE, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
 	vtx_vmwrite(VTX_HOST_IA32_SYSENTER_ESP, msr);
-	vtx_vmwrite(VTX_HOST_CR4, cr4_read_shadow());
 }
 
 /*
@@ -343,14 +360,44 @@ void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 						     cfg()->cr4_fixed1));
 }
 
-/* CR4 bits a guest may set: what the CPU allows in VMX, minus VMX itself. */
-bool vtx_vcpu_cr4_valid(u64 cr4)
+/*
+ * The CR4 bits this vCPU's guest may set: what its CPUID offers, within
+ * what the CPU allows in VMX operation and what vtx switches
+ * (lib/cregs.c, after KVM's kvm_is_valid_cr4()).
+ */
+u64 vtx_vcpu_cr4_valid_bits(struct vtx_vmx_vcpu *v)
 {
-	u64 forbidden = X86_CR4_VMXE | X86_CR4_SMXE;
+	struct vtx_cr4_cpuid id;
+	u32 r[4];
+	u64 valid;
 
+	vtx_vcpu_cpuid(v, 1, 0, r);
+	id.leaf1_ecx = r[VTX_CPUID_ECX];
+	vtx_vcpu_cpuid(v, 7, 0, r);
+	id.leaf7_ebx = r[VTX_CPUID_EBX];
+	id.leaf7_ecx = r[VTX_CPUID_ECX];
+	valid = vtx_cr4_guest_valid_bits(&id, cfg()->cr4_fixed1);
 	if (!vtx_xsave_enabled())
-		forbidden |= X86_CR4_OSXSAVE;
-	return !(cr4 & ~cfg()->cr4_fixed1) && !(cr4 & forbidden);
+		valid &= ~X86_CR4_OSXSAVE;
+	return valid;
+}
+
+bool vtx_vcpu_cr4_valid(struct vtx_vmx_vcpu *v, u64 cr4)
+{
+	return !(cr4 & ~vtx_vcpu_cr4_valid_bits(v));
+}
+
+/*
+ * The XCR0 bits this vCPU's guest may set: the host's, less what vtx
+ * does not switch, within the guest's CPUID leaf 0xD (lib/cregs.c).
+ */
+u64 vtx_vcpu_xcr0_supported(struct vtx_vmx_vcpu *v)
+{
+	u32 r[4];
+
+	vtx_vcpu_cpuid(v, 0xd, 0, r);
+	return vtx_xcr0_guest_supported(vtx_host_xcr0, v->cpuid != NULL,
+					r[VTX_CPUID_EAX], r[VTX_CPUID_EDX]);
 }
 
 /* KVM's reset state: real mode at F000:FFF0 (SDM Vol. 3A 10.1.1). */
@@ -428,10 +475,18 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_IO_BITMAP_A, page_to_phys(vtx_io_bitmaps));
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
 	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
-	/* Machine checks belong to the host (SDM 25.6.3); #UD is looked
-	 * at for AMD's VMMCALL (exits.c:vtx_handle_ud()).
+	/*
+	 * Machine checks belong to the host (SDM 25.6.3).  #DB and #AC
+	 * exit too, always, as in KVM (vmx_update_exception_bitmap()): a
+	 * guest can make their delivery raise them again, which the CPU
+	 * repeats in microcode without ever reaching an instruction
+	 * boundary where an interrupt or the VMX-preemption timer could
+	 * end it (CVE-2015-8104, CVE-2015-5307): the CPU hangs.  Exiting
+	 * on each, vtx regains control every time (vtx_handle_exception_nmi()).
+	 * #UD is looked at for AMD's VMMCALL (exits.c:vtx_handle_ud()).
 	 */
-	vtx_vmwrite(VTX_EXCEPTION_BITMAP, (1u << MC_VECTOR) | (1u << UD_VECTOR));
+	vtx_vmwrite(VTX_EXCEPTION_BITMAP, (1u << MC_VECTOR) | (1u << DB_VECTOR) |
+		    (1u << AC_VECTOR) | (1u << UD_VECTOR));
 	vtx_vmwrite(VTX_CR3_TARGET_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -583,8 +638,19 @@ static void vtx_restore_host_irqoff(struct vtx_host_state *h)
 		loadsegment(fs, h->fs_sel);
 		wrmsrl(MSR_FS_BASE, h->fs_base);
 	}
-	if (h->gs_sel & 7)
+	/*
+	 * load_gs_index() loads the selector between two SWAPGS: the base
+	 * it loads lands in IA32_KERNEL_GS_BASE, which holds the guest's
+	 * value while the run loop has the guest's MSRs in (SWAPGS in the
+	 * guest changes it without an exit).  Keep the guest's.
+	 */
+	if (h->gs_sel & 7) {
+		u64 guest_kernel_gs_base;
+
+		rdmsrl(MSR_KERNEL_GS_BASE, guest_kernel_gs_base);
 		load_gs_index(h->gs_sel);
+		wrmsrl(MSR_KERNEL_GS_BASE, guest_kernel_gs_base);
+	}
 	/* SDM 28.5.1: DR7 is 0x400 and IA32_DEBUGCTL 0 after an exit. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
@@ -627,7 +693,7 @@ void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4])
  */
 static inline void vtx_fpu_save(void *area)
 {
-	u64 mask = vtx_host_xcr0;
+	u64 mask = vtx_host_xcr0 & VTX_XFEATURE_GUEST;
 
 	if (mask)
 		asm volatile("xsave64 %0" : "+m"(*(u8 (*)[4096])area)
@@ -638,13 +704,80 @@ static inline void vtx_fpu_save(void *area)
 
 static inline void vtx_fpu_restore(void *area)
 {
-	u64 mask = vtx_host_xcr0;
+	u64 mask = vtx_host_xcr0 & VTX_XFEATURE_GUEST;
 
 	if (mask)
 		asm volatile("xrstor64 %0" : : "m"(*(u8 (*)[4096])area),
 			     "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
 	else
 		asm volatile("fxrstor64 %0" : : "m"(*(u8 (*)[512])area) : "memory");
+}
+
+/*
+ * HOST_CR4 is what the CPU loads at every VM exit (SDM 28.5.1), but CR4
+ * changes under a running VMM: CR4.TSD with prctl(PR_SET_TSC) and at
+ * context switch, CR4.PCE with perf's rdpmc setting.  A stale copy would
+ * bring back the CR4 of the moment the vCPU arrived on this CPU (RDTSC
+ * allowed again for a task that forbade it).  As KVM's vmx_vcpu_run():
+ * compare the kernel's shadow before every entry; interrupts off.
+ */
+static void vtx_update_host_cr4(struct vtx_vmx_vcpu *v)
+{
+	unsigned long cr4 = cr4_read_shadow();
+
+	if (unlikely(cr4 != v->host_cr4)) {
+		vtx_vmwrite(VTX_HOST_CR4, cr4);
+		v->host_cr4 = cr4;
+	}
+}
+
+/*
+ * L1TF: a guest's not-present PTE can name any host physical address and
+ * speculation reads it from L1D (SDM-independent: Intel's L1TF guidance).
+ * On an affected CPU, unless the kernel says no flush is wanted
+ * (l1tf_vmx_mitigation, exported), flush L1D before every entry with
+ * the FLUSH_L1D command: KVM's vmx_l1d_flush() in its "always" mode
+ * (KVM's default "cond" mode needs state vtx does not track).  Without
+ * the command KVM flushes by reading a 64 KiB buffer; vtx does not (the
+ * CPUs affected have the microcode command where updated).
+ */
+static void vtx_l1d_flush(void)
+{
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) ||
+	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return;
+	switch (l1tf_vmx_mitigation) {
+	case VMENTER_L1D_FLUSH_NEVER:
+	case VMENTER_L1D_FLUSH_NOT_REQUIRED:
+	case VMENTER_L1D_FLUSH_EPT_DISABLED:
+		return;
+	default:
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	}
+}
+
+/*
+ * A machine check that exited the guest (exception exit, vector 18) or
+ * that came during VM entry (exit reason 41, SDM 27.8) was not delivered
+ * to the host: hand it to the host's handler now, interrupts still off,
+ * as KVM's kvm_machine_check() does (do_machine_check() with a frame
+ * that says user mode: the guest is not the kernel, SDM 17.10 / Vol. 3B
+ * 16.x "VMX and machine checks").
+ */
+static void vtx_handle_mce_irqoff(struct vtx_vmx_vcpu *v)
+{
+#ifdef CONFIG_X86_MCE
+	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
+	struct pt_regs regs = {
+		.cs = 3,	/* a fake ring 3, whatever the guest ran on */
+		.flags = X86_EFLAGS_IF,
+	};
+
+	if (basic == VTX_EXIT_MCE_DURING_VMENTRY ||
+	    (basic == VTX_EXIT_EXCEPTION_NMI &&
+	     vtx_exit_is_machine_check(vtx_vmread(VTX_VM_EXIT_INTR_INFO))))
+		do_machine_check(&regs);
+#endif
 }
 
 /*
@@ -669,6 +802,8 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
+	vtx_update_host_cr4(v);
+	vtx_l1d_flush();
 
 	trace_vtx_entry(v->id, v->launched);
 	failed = vtx_vmenter(v->regs, v->launched);
@@ -689,6 +824,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		 */
 		if (!(v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE))
 			v->launched = true;
+		vtx_handle_mce_irqoff(v);
 		/* An NMI that exited the guest is the host's: deliver it now,
 		 * before interrupts are on (SDM 27.2.2).
 		 */
@@ -770,6 +906,25 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	return r;
 }
 
+/*
+ * A guest split lock on a host that detects them: the host's policy
+ * decides, as for KVM (handle_exception_nmi(), AC_VECTOR): "warn" turns
+ * detection off on this CPU for a moment (it may sleep, hence out here)
+ * and the guest goes on; "fatal" sends SIGBUS to the VMM, which sees
+ * KVM_EXIT_EXCEPTION first.  Returns 1 to go on, 0 for user space.
+ */
+static int vtx_vmx_handle_split_lock(struct vtx_vmx_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (handle_guest_split_lock(v->split_lock_rip))
+		return 1;
+	run->exit_reason = KVM_EXIT_EXCEPTION;
+	run->ex.exception = AC_VECTOR;
+	run->ex.error_code = 0;
+	return 0;
+}
+
 static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -811,6 +966,8 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		if (!r)
 			r = vtx_vcpu_run_loaded(v);
 		preempt_enable();
+		if (r == VTX_EXIT_SPLIT_LOCK)
+			r = vtx_vmx_handle_split_lock(v);
 		/* EPT fault-in: pinning may sleep, so it happens out here. */
 		if (r == VTX_EXIT_MAP_RAM) {
 			r = v->map_ram(v, v->ram_fault_gpa);
@@ -987,7 +1144,7 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 	};
 	int r;
 
-	if (vtx_sregs_check(&st, vtx_vcpu_cr4_valid(s->cr4),
+	if (vtx_sregs_check(&st, vtx_vcpu_cr4_valid(v, s->cr4),
 			    vtx_guest_maxphyaddr(v)))
 		return -EINVAL;
 
@@ -1172,7 +1329,7 @@ int vtx_vmx_set_xsave(struct vtx_vmx_vcpu *v, const struct kvm_xsave *x)
 {
 	const u8 *area = (const u8 *)x->region;
 	u64 xstate_bv = *(const u64 *)(area + 512);
-	u64 allowed = vtx_host_xcr0 ?: XFEATURE_MASK_FPSSE;
+	u64 allowed = (vtx_host_xcr0 & VTX_XFEATURE_GUEST) ?: XFEATURE_MASK_FPSSE;
 	u32 mxcsr = *(const u32 *)(area + 24);
 	unsigned int i;
 
@@ -1216,8 +1373,7 @@ int vtx_vmx_set_xcrs(struct vtx_vmx_vcpu *v, const struct kvm_xcrs *x)
 			return -EINVAL;
 		xcr0 = x->xcrs[i].value;
 		/* The guest's own XSETBV rules (SDM Vol. 1 13.3). */
-		if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~vtx_host_xcr0) ||
-		    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+		if (!vtx_xcr0_valid(0, xcr0, vtx_vcpu_xcr0_supported(v)))
 			return -EINVAL;
 	}
 	for (i = 0; i < x->nr_xcrs; i++)

@@ -35,6 +35,8 @@ struct vtx_vmx_vcpu {
 	 */
 	u16 vpid;
 	bool flush_tlb;
+	/* The CR4 in this VMCS's HOST_CR4 (vtx_update_host_cr4()). */
+	unsigned long host_cr4;
 	struct list_head loaded_link;	/* on its CPU's list of VMCSs */
 
 	/* Guest state outside the VMCS. */
@@ -121,6 +123,7 @@ struct vtx_vmx_vcpu {
 	int (*map_ram)(struct vtx_vmx_vcpu *v, u64 gpa);
 	bool ram_fault;
 	u64 ram_fault_gpa;
+	u64 split_lock_rip;		/* VTX_EXIT_SPLIT_LOCK: where */
 	/* Statistics (VTX_GET_VCPU_STATS): per basic exit reason, the
 	 * exits and their TSC ticks from the VM exit to the handler's
 	 * verdict; entries, and returns to user space with an exit.
@@ -200,6 +203,10 @@ int vtx_vmx_read_vmcs(struct vtx_vmx_vcpu *v, u64 *values,
 
 /* VMCLEAR every VMCS active on this CPU, before it leaves VMX. */
 void vtx_vmx_clear_cpu_vmcss(void);
+/* The same from any context (NMI): the list stays as it is. */
+void vtx_vmx_emergency_vmclear(void);
+/* The machine goes down: VMX instructions may fault, silently. */
+bool vtx_vmx_is_going_down(void);
 
 int vtx_vmx_vcpu_init_global(void);
 void vtx_vmx_vcpu_exit_global(void);

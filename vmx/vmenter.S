@@ -15,6 +15,8 @@
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 #include <asm/ibt.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
 #include "regs.h"
 
 #define HOST_RSP	0x6c14	/* VMCS field encoding: host RSP */
@@ -40,13 +42,22 @@ SYM_FUNC_START(vtx_vmenter)
 	/* Keep @regs where the exit path finds it: at the host RSP. */
 	push	%rdi
 
-	/* The host resumes on this very stack (SDM 28.5.1). */
+	/*
+	 * The host resumes on this very stack (SDM 28.5.1).  VMWRITE faults
+	 * (#UD) if an emergency (reboot, crash) left VMX on this CPU since
+	 * the VMCS was loaded: that is a failed entry, not an oops.
+	 */
 	mov	$HOST_RSP, %eax
+.Lhost_rsp:
 	vmwrite	%rsp, %rax
 	jna	.Lfail_early
+	_ASM_EXTABLE(.Lhost_rsp, .Lfail_early)
 
-	/* CF/ZF would be clobbered by the loads below: test first. */
-	test	%esi, %esi
+	/*
+	 * Launched or not, in CF: the loads below keep the flags, and VERW
+	 * (which clobbers ZF) keeps CF, as in KVM's __vmx_vcpu_run.
+	 */
+	bt	$0, %esi
 
 	mov	REG(RAX)(%rdi), %rax
 	mov	REG(RCX)(%rdi), %rcx
@@ -64,7 +75,21 @@ SYM_FUNC_START(vtx_vmenter)
 	mov	REG(R15)(%rdi), %r15
 	mov	REG(RDI)(%rdi), %rdi	/* last: it held @regs */
 
-	jnz	.Lresume
+	/*
+	 * MDS, TAA, MMIO stale data, RFDS: clear the CPU buffers of host
+	 * data right before the guest runs, when the running kernel asks
+	 * for it for user space or for guests (KVM 6.1's vmenter.S uses
+	 * CLEAR_CPU_BUFFERS here; X86_FEATURE_CLEAR_CPU_BUF_VM is the
+	 * guest-only flag of later kernels).  x86_verw_sel is exported; the
+	 * VERW stays out of the alternative, as in the kernel's own
+	 * __CLEAR_CPU_BUFFERS (no relocation in .altinstr_replacement).
+	 */
+	ALTERNATIVE_2 "jmp .Lverw_done", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw	x86_verw_sel(%rip)
+.Lverw_done:
+
+	jc	.Lresume
 	UNWIND_HINT_SAVE
 .Llaunch:
 	vmlaunch
@@ -109,6 +134,34 @@ SYM_INNER_LABEL(vtx_vmexit, SYM_L_GLOBAL)
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
+
+	/*
+	 * Before the first RET: the guest may have filled the RSB with its
+	 * own return targets (KVM's vmenter.S: "RSB filling and SPEC_CTRL
+	 * handling must be done before the first unbalanced RET").
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/*
+	 * Legacy IBRS (retbleed, X86_FEATURE_KERNEL_IBRS) must be written
+	 * again after the less privileged guest ran, even unchanged: KVM's
+	 * vmx_spec_ctrl_restore_host().  The guest cannot change
+	 * IA32_SPEC_CTRL under vtx (its MSRs exit and vtx does not
+	 * virtualize that one), so no other case restores anything.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov	PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+.Lspec_ctrl_done:
+
+	/* Branch history the guest trained (BHI): KVM's CLEAR_BRANCH_HISTORY_VMEXIT. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
+
+	xor	%ecx, %ecx
+	xor	%edx, %edx
 	xor	%eax, %eax
 	jmp	.Lout
 

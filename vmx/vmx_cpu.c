@@ -16,6 +16,9 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/namei.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/percpu.h>
@@ -26,6 +29,7 @@
 #include <asm/msr.h>
 #include <asm/perf_event.h>
 #include <asm/processor.h>
+#include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
@@ -316,10 +320,115 @@ static struct notifier_block vtx_reboot_nb = {
 	.notifier_call = vtx_reboot_notify,
 };
 
+#ifdef VTX_HAS_EMERGENCY_VIRT_CB
 /*
- * On panic the other CPUs are already stopped; the panicking one at least
- * leaves VMX.  (The kernel's crash path calls only KVM's emergency hook,
- * which a second hypervisor cannot register beside KVM: see docs.)
+ * The kernel's emergency hook: kdump's crash path and an emergency
+ * restart (panic with panic=N, sysrq-b) call it on every CPU, the others
+ * from an NMI (arch/x86/kernel/reboot.c: crash_nmi_callback(),
+ * cpu_emergency_disable_virtualization()).  A CPU left in VMX operation
+ * blocks INIT (SDM 24.8): the crash kernel could not start it.  Any
+ * context, NMI included: VMCLEAR vtx's VMCSs without touching their
+ * list (the NMI may have interrupted a change of it), VMXOFF, CR4.VMXE
+ * off, as KVM's vmx_emergency_disable() does.  Every VMX instruction vtx
+ * may still run on this CPU afterwards has an exception-table fixup.
+ */
+static void vtx_emergency_disable(void)
+{
+	struct vtx_cpu *vc = this_cpu_ptr(&vtx_cpu);
+
+	WRITE_ONCE(vtx_vmx_going_down, true);
+	if (READ_ONCE(vc->state) != VTX_CPU_VMXON ||
+	    !(__read_cr4() & X86_CR4_VMXE))
+		return;
+	vtx_vmx_emergency_vmclear();
+	vtx_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	WRITE_ONCE(vc->state, VTX_CPU_OFF);
+}
+
+/*
+ * The hook holds one callback (a second registration WARNs), and
+ * kvm_intel registers its own: at load on 6.1 (vmx_init()), when it
+ * enables VMX on 6.12 (kvm_arch_enable_virtualization()).  KVM's does
+ * VMXOFF on every CPU whose CR4.VMXE is set, whoever set it
+ * (__cpu_emergency_vmxoff() on 6.1, vmx_emergency_disable_virtualization_cpu()
+ * on 6.12): it covers vtx's CPUs as well.  So vtx holds the hook only
+ * while kvm_intel is not loaded: it gives it up as kvm_intel comes (a
+ * module notifier runs before the module's init) and takes it back once
+ * kvm_intel has gone.
+ */
+static DEFINE_MUTEX(vtx_emergency_lock);
+static bool vtx_emergency_registered;
+
+static void vtx_emergency_hold(bool hold)
+{
+	mutex_lock(&vtx_emergency_lock);
+	if (hold && !vtx_emergency_registered)
+		cpu_emergency_register_virt_callback(vtx_emergency_disable);
+	else if (!hold && vtx_emergency_registered)
+		cpu_emergency_unregister_virt_callback(vtx_emergency_disable);
+	vtx_emergency_registered = hold;
+	mutex_unlock(&vtx_emergency_lock);
+}
+
+/* Is kvm_intel loaded?  Its sysfs directory says (no exported lookup). */
+static bool vtx_kvm_intel_loaded(void)
+{
+	struct path path;
+
+	if (kern_path("/sys/module/kvm_intel", 0, &path))
+		return false;
+	path_put(&path);
+	return true;
+}
+
+static int vtx_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel"))
+		return NOTIFY_DONE;
+	if (action == MODULE_STATE_COMING)
+		vtx_emergency_hold(false);
+	else if (action == MODULE_STATE_GOING)
+		vtx_emergency_hold(true);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vtx_module_nb = {
+	.notifier_call = vtx_module_notify,
+};
+
+static void vtx_emergency_init(void)
+{
+	register_module_notifier(&vtx_module_nb);
+	if (vtx_kvm_intel_loaded())
+		pr_info("kvm_intel is loaded: its emergency hook leaves VMX on a crash, for vtx too\n");
+	else
+		vtx_emergency_hold(true);
+}
+
+static void vtx_emergency_exit(void)
+{
+	unregister_module_notifier(&vtx_module_nb);
+	vtx_emergency_hold(false);
+}
+#else
+static void vtx_emergency_init(void) { }
+static void vtx_emergency_exit(void) { }
+#endif
+
+/* Once the machine goes down, VMX instructions may fault: say nothing. */
+bool vtx_vmx_is_going_down(void)
+{
+	return READ_ONCE(vtx_vmx_going_down);
+}
+
+/*
+ * A panic that neither reboots at once nor starts a crash kernel: the
+ * panicking CPU leaves VMX (the others were stopped by then; a crash
+ * kernel or an emergency restart goes through vtx_emergency_disable()).
  */
 static int vtx_panic_notify(struct notifier_block *nb, unsigned long code,
 			    void *unused)
@@ -415,11 +524,13 @@ int vtx_vmx_init(const struct vtx_vmx_options *opt)
 	register_reboot_notifier(&vtx_reboot_nb);
 	atomic_notifier_chain_register(&panic_notifier_list, &vtx_panic_nb);
 	vtx_register_syscore();
+	vtx_emergency_init();
 
 	/* Runs vtx_cpu_online() on every online CPU, unwinding on failure. */
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "vtx:online",
 			      vtx_cpu_online, vtx_cpu_offline);
 	if (r < 0) {
+		vtx_emergency_exit();
 		vtx_unregister_syscore();
 		atomic_notifier_chain_unregister(&panic_notifier_list,
 						 &vtx_panic_nb);
@@ -439,6 +550,7 @@ void vtx_vmx_exit(void)
 {
 	/* Runs vtx_cpu_offline() on every online CPU. */
 	cpuhp_remove_state(vtx_cpuhp_state);
+	vtx_emergency_exit();
 	vtx_unregister_syscore();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &vtx_panic_nb);
 	unregister_reboot_notifier(&vtx_reboot_nb);

@@ -18,7 +18,7 @@ static void test_leaf1(void)
 	memcpy(r, skx_leaf1, sizeof(r));
 	vtx_cpuid_filter(1, 0, true, r);
 	CHECK_EQ(r[0], skx_leaf1[0], "leaf 1: EAX (signature) passes");
-	CHECK_EQ(r[3], skx_leaf1[3], "leaf 1: EDX passes");
+	CHECK_EQ(r[3], skx_leaf1[3] & ~VTX_CPUID1_EDX_MCA, "leaf 1: EDX passes, less MCA");
 	CHECK(!(r[2] & VTX_CPUID1_ECX_VMX), "leaf 1: VMX hidden");
 	CHECK(!(r[2] & VTX_CPUID1_ECX_SMX), "leaf 1: SMX hidden");
 	CHECK(r[2] & VTX_CPUID1_ECX_HYPERVISOR, "leaf 1: hypervisor bit set");
@@ -78,8 +78,41 @@ static void test_leaf7_and_xsave_leaves(void)
 	CHECK(!(r[0] | r[1] | r[2] | r[3]), "leaf 0xd without XSAVE support: empty");
 }
 
+/* What names an MSR vtx answers with #GP, or the host CPU, goes. */
+static void test_msrs_and_ids(void)
+{
+	u32 r[4];
+
+	memcpy(r, skx_leaf1, sizeof(r));
+	r[1] |= 0x05000000;	/* host APIC ID 5 */
+	vtx_cpuid_filter(1, 0, true, r);
+	CHECK(!(r[1] & VTX_CPUID1_EBX_APIC_ID), "leaf 1: host APIC ID cleared");
+	CHECK(!(r[3] & VTX_CPUID1_EDX_MCA), "leaf 1: no MCA (MCG_* MSRs #GP)");
+	CHECK(r[3] & (1U << 4), "leaf 1: TSC kept");
+
+	r[0] = 0; r[1] = 0; r[2] = 0;
+	r[3] = 0xfc000000U | (1U << 10) | VTX_CPUID7_EDX_AMX;
+	vtx_cpuid_filter(7, 0, true, r);
+	CHECK(!(r[3] & VTX_CPUID7_EDX_SPEC_MSRS),
+	      "leaf 7: no IBRS/STIBP/L1D_FLUSH/ARCH_CAPABILITIES/SSBD (their MSRs #GP)");
+	CHECK(!(r[3] & VTX_CPUID7_EDX_AMX), "leaf 7: no AMX (tiles not switched)");
+	CHECK(r[3] & (1U << 10), "leaf 7: MD_CLEAR kept (VERW, no MSR)");
+
+	r[0] = 1; r[1] = 2; r[2] = 0x100; r[3] = 7;
+	vtx_cpuid_filter(0xb, 0, true, r);
+	CHECK_EQ(r[3], 0, "leaf 0xb: host x2APIC ID cleared");
+
+	r[0] = 0x602e7; r[1] = 0x2b00; r[2] = 0x2b00; r[3] = 0;
+	vtx_cpuid_filter(0xd, 0, true, r);
+	CHECK_EQ(r[0], 0xe7, "leaf 0xd.0: PKRU and AMX components hidden");
+	r[0] = 0x2000; r[1] = 0x340; r[2] = 0; r[3] = 0;
+	vtx_cpuid_filter(0xd, 18, true, r);
+	CHECK(!(r[0] | r[1] | r[2] | r[3]), "leaf 0xd.18 (XTILEDATA): empty");
+}
+
 int main(void)
 {
+	test_msrs_and_ids();
 	test_leaf1();
 	test_osxsave();
 	test_leaf7_and_xsave_leaves();

@@ -32,6 +32,17 @@ enum { VTX_CPUID_EAX, VTX_CPUID_EBX, VTX_CPUID_ECX, VTX_CPUID_EDX };
 #define VTX_CPUID7_ECX_OSPKE		(1U << 4)
 #define VTX_CPUID7_ECX_WAITPKG		(1U << 5)
 #define VTX_CPUIDD1_EAX_XSAVES		(1U << 3)
+#define VTX_CPUID1_EBX_APIC_ID		0xff000000U
+#define VTX_CPUID1_EDX_MCA		(1U << 14)
+/* CPUID.7.0:EDX: AMX (22, 24, 25) and the speculation-control MSRs:
+ * IBRS/IBPB (IA32_SPEC_CTRL, IA32_PRED_CMD), STIBP, L1D_FLUSH,
+ * IA32_ARCH_CAPABILITIES, IA32_CORE_CAPABILITIES, SSBD (26-31).
+ */
+#define VTX_CPUID7_EDX_AMX		((1U << 22) | (1U << 24) | (1U << 25))
+#define VTX_CPUID7_EDX_SPEC_MSRS	0xfc000000U
+/* XCR0 components in CPUID.0xD.0:EAX that vtx does not switch. */
+#define VTX_CPUIDD0_EAX_PKRU		(1U << 9)
+#define VTX_CPUIDD0_EAX_XTILE		((1U << 17) | (1U << 18))
 
 /*
  * Filter the host's answer @r to CPUID(@leaf, @index) for a guest.
