@@ -71,7 +71,7 @@ static void pic_write(struct vtx_device *d, uint64_t off, unsigned int size,
 	for (i = 0; i < size && off + i < d->len; i++)
 		vtx_pic_write(&vtx_pic, d->base + off + i, val >> (8 * i));
 	/* Written from another vCPU: vCPU 0 must look again. */
-	if (vtx_pic_pending(&vtx_pic))
+	if (vtx_pic_pending(&vtx_pic) && vtx_pic_machine->kick)
 		vtx_pic_machine->kick(vtx_pic_machine);
 }
 
