@@ -8,8 +8,9 @@
  * (user/lib/boot.c), serves its port and MMIO exits with the devices of
  * user/dev/, and runs one thread per vCPU until every vCPU halts, the guest
  * writes the exit port, it crashes, or --timeout runs out.  The PIC's
- * interrupts reach vCPU 0 through KVM_INTERRUPT (see "interrupts" below).  It knows the
- * KVM API, not VMX: the same binary compares vtx with KVM (--device).
+ * interrupts reach vCPU 0 through KVM_INTERRUPT ("interrupts" below).  It
+ * knows the KVM API, not VMX: the same binary compares vtx with KVM
+ * (--device).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -488,8 +489,12 @@ static void kick_vcpu0(struct vtx_machine *m)
 	intr_gen++;
 	pthread_cond_broadcast(&intr_cond);
 	pthread_mutex_unlock(&intr_lock);
-	/* From vCPU 0 itself: it polls before its next KVM_RUN anyway. */
+	/*
+	 * From vCPU 0 itself: it polls before its next KVM_RUN anyway.  A
+	 * vCPU 0 that is done (halted for good) polls no more.
+	 */
 	if (__atomic_load_n(&v0->started, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v0->done, __ATOMIC_ACQUIRE) &&
 	    !pthread_equal(pthread_self(), v0->thread))
 		pthread_kill(v0->thread, SIGUSR1);
 }
