@@ -38,8 +38,12 @@
 #define TSS_GPA		0x3000
 #define STACK_TOP	0x6000
 #define CODE_GPA	0x8000
+#define IDT_GPA		0x4000			/* the interrupt bench's IDT */
+#define IDTR_GPA	0x4800			/* ... and its LIDT operand */
 #define MMIO_GPA	0xd0000000		/* no slot there: MMIO */
 #define PIO_PORT	0x80
+#define INTR_VECTOR	0x20			/* injected by KVM_INTERRUPT */
+#define EOI_PORT	0x20			/* the PIC's, as a handler's EOI */
 
 #define SEL_CODE32	0x08
 #define SEL_DATA32	0x10
@@ -67,7 +71,7 @@
  */
 asm(".pushsection .rodata\n"
 	".global g_start, g_end, g_halt, g_cpuid, g_wbinvd, g_pio, g_mmio\n"
-	".global g_compute\n"
+	".global g_compute, g_intr, g_intr_handler\n"
 	"g_start:\n"
 	".code32\n"
 	"g_halt:\n"
@@ -97,6 +101,22 @@ asm(".pushsection .rodata\n"
 	"	jnz 1b\n"
 	"	hlt\n"
 	/*
+	 * Waits for an interrupt with IF = 1, EDI times; the host injects
+	 * one at each HLT.  The handler's OUT is a PIC's EOI, the exit that
+	 * ends the timed round trip.  EBX: the IDTR operand.
+	 */
+	"g_intr:\n"
+	"	lidt (%ebx)\n"
+	"1:	sti\n"
+	"	hlt\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	cli\n"
+	"	hlt\n"
+	"g_intr_handler:\n"
+	"	out %al, $" XSTR(EOI_PORT) "\n"
+	"	iret\n"
+	/*
 	 * xorshift32 on EBX, EDI rounds, timed by the guest itself: EAX
 	 * holds its own TSC delta at the HLT (the low halves suffice for
 	 * well under 2^32 ticks).
@@ -123,7 +143,7 @@ asm(".pushsection .rodata\n"
 	".popsection\n");
 
 extern const unsigned char g_start[], g_end[], g_halt[], g_cpuid[],
-	g_wbinvd[], g_pio[], g_mmio[], g_compute[];
+	g_wbinvd[], g_pio[], g_mmio[], g_compute[], g_intr[], g_intr_handler[];
 
 #define GUEST_ADDR(label)	(CODE_GPA + (uint64_t)((label) - g_start))
 
@@ -139,7 +159,7 @@ struct vm {
 };
 
 enum row_id {
-	R_WBINVD, R_CPUID, R_PIO, R_MMIO,
+	R_WBINVD, R_CPUID, R_PIO, R_MMIO, R_INTR,
 	R_SETUP, R_SETUP_VM, R_SETUP_SLOT, R_SETUP_VCPU, R_SETUP_RUN,
 	R_TEARDOWN, R_TEARDOWN_CLOSE, R_TEARDOWN_UNMAP,
 	R_COMPUTE_RATE, R_COMPUTE_HOST, NR_ROWS
@@ -150,6 +170,7 @@ struct row {
 	const char *desc;
 	const char *unit;
 	const char *better;	/* "lower" or "higher" */
+	const char *unsupported;	/* why the device cannot be measured */
 	double v[MAX_REPS];
 	double median, min, max;
 };
@@ -163,6 +184,8 @@ static struct row rows[NR_ROWS] = {
 		    "ticks/exit", "lower" },
 	[R_MMIO] = { "mmio_exit", "MMIO exit to user and back",
 		     "ticks/exit", "lower" },
+	[R_INTR] = { "intr_inject", "injected interrupt round trip",
+		     "ticks/intr", "lower" },
 	[R_SETUP] = { "vm_setup", "VM set-up, 64 MiB, to first exit",
 		      "ticks", "lower" },
 	/* Its phases: the sum of the four is the row above. */
@@ -530,6 +553,74 @@ static void bench_to_user(struct vm *vm, int rep, enum row_id id)
 }
 
 /*
+ * An interrupt from user space into a halted guest, KVM's way without an
+ * in-kernel irqchip: at each HLT (IF = 1) the device must say the guest
+ * can take one (ready_for_interrupt_injection); then KVM_INTERRUPT of
+ * INTR_VECTOR and KVM_RUN, which must end at the handler's OUT to the
+ * EOI port.  Timed: from before KVM_INTERRUPT to that exit in user space.
+ * A device that refuses KVM_INTERRUPT, or never says ready, is not
+ * measured (the row says why); one that takes it and does not deliver
+ * it ends the program (the exit after KVM_RUN is not the OUT).
+ */
+static void bench_intr(struct vm *vm, int rep)
+{
+	const char *what = rows[R_INTR].name;
+	struct kvm_interrupt irq = { .irq = INTR_VECTOR };
+	struct kvm_run *run = vm->run;
+	uint64_t *idt = (uint64_t *)((char *)vm->mem + IDT_GPA);
+	uint8_t *idtr = (uint8_t *)vm->mem + IDTR_GPA;
+	uint32_t handler = GUEST_ADDR(g_intr_handler), base = IDT_GPA;
+	uint16_t limit = (INTR_VECTOR + 1) * 8 - 1;
+	struct kvm_regs regs;
+	uint64_t t0, t1, sum = 0;
+	int i, r;
+
+	if (rows[R_INTR].unsupported)
+		return;
+	/* SDM Vol. 3A 6.11: a 32-bit interrupt gate, DPL 0, present. */
+	memset(idt, 0, (INTR_VECTOR + 1) * 8);
+	idt[INTR_VECTOR] = (handler & 0xffff) | (uint64_t)SEL_CODE32 << 16 |
+			   0x8eULL << 40 | (uint64_t)(handler >> 16) << 48;
+	memcpy(idtr, &limit, 2);
+	memcpy(idtr + 2, &base, 4);
+	vcpu_start(vm, GUEST_ADDR(g_intr), USER_EXITS, IDTR_GPA);
+	check_exit(vm, ioctl(vm->vcpu_fd, KVM_RUN, 0), KVM_EXIT_HLT, what);
+	for (i = 0; i < USER_EXITS; i++) {
+		if (!run->ready_for_interrupt_injection || !run->if_flag) {
+			if (i)
+				die("%s: not ready for an interrupt at HLT %d",
+				    what, i);
+			rows[R_INTR].unsupported = "the guest at HLT with IF=1 "
+				"is not reported ready_for_interrupt_injection";
+			return;
+		}
+		t0 = tsc();
+		if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq)) {
+			if (i)
+				die("%s: KVM_INTERRUPT: %s", what,
+				    strerror(errno));
+			rows[R_INTR].unsupported = errno == ENOTTY ?
+				"KVM_INTERRUPT: ENOTTY" : errno == EINVAL ?
+				"KVM_INTERRUPT: EINVAL" : "KVM_INTERRUPT fails";
+			return;
+		}
+		r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		t1 = tsc();
+		check_exit(vm, r, KVM_EXIT_IO, what);
+		if (run->io.direction != KVM_EXIT_IO_OUT ||
+		    run->io.port != EOI_PORT)
+			die("%s: exit %d is not the handler's OUT", what, i);
+		sum += t1 - t0;
+		check_exit(vm, ioctl(vm->vcpu_fd, KVM_RUN, 0), KVM_EXIT_HLT,
+			   what);
+	}
+	check_done(vm, what, &regs);
+	if (regs.rflags & 0x200)
+		die("%s: the guest's last HLT has IF set", what);
+	record(R_INTR, rep, (double)sum / USER_EXITS);
+}
+
+/*
  * Create, run to the first exit (a HLT), tear down.  The bench VM stays
  * open meanwhile, so that what is timed is one more VM, not VMX itself
  * being turned on: vtx enters VMX at load, kvm-intel 6.12 too, 6.1 with
@@ -629,6 +720,11 @@ static void print_table(const char *kernel, int reps)
 		/* Counts of ticks need no decimals; costs and rates get one. */
 		int d = strcmp(rows[i].unit, "ticks") ? 1 : 0;
 
+		if (rows[i].unsupported) {
+			printf("%-34s %-13s not measured: %s\n", rows[i].desc,
+			       rows[i].unit, rows[i].unsupported);
+			continue;
+		}
 		printf("%-34s %-13s %12.*f %12.*f %12.*f\n", rows[i].desc,
 		       rows[i].unit, d, rows[i].median, d, rows[i].min, d,
 		       rows[i].max);
@@ -668,13 +764,20 @@ static void write_json(const char *path, const char *kernel, int reps)
 		"  \"kernel\": \"%s\",\n  \"cpu\": \"%s\",\n"
 		"  \"reps\": %d,\n  \"rows\": [\n",
 		dev_path, is_vtx ? "vtx" : "kvm", kernel, cpu, reps);
-	for (i = 0; i < NR_ROWS; i++)
+	for (i = 0; i < NR_ROWS; i++) {
 		fprintf(f, "    {\"name\": \"%s\", \"desc\": \"%s\", "
-			"\"unit\": \"%s\", \"better\": \"%s\", "
-			"\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}%s\n",
+			"\"unit\": \"%s\", \"better\": \"%s\", ",
 			rows[i].name, rows[i].desc, rows[i].unit,
-			rows[i].better, rows[i].median, rows[i].min,
-			rows[i].max, i + 1 < NR_ROWS ? "," : "");
+			rows[i].better);
+		if (rows[i].unsupported)
+			fprintf(f, "\"unsupported\": \"%s\"}",
+				rows[i].unsupported);
+		else
+			fprintf(f, "\"median\": %.1f, \"min\": %.1f, "
+				"\"max\": %.1f}", rows[i].median,
+				rows[i].min, rows[i].max);
+		fprintf(f, "%s\n", i + 1 < NR_ROWS ? "," : "");
+	}
 	fprintf(f, "  ]\n}\n");
 	if (fclose(f))
 		die("%s: %s", path, strerror(errno));
@@ -781,12 +884,14 @@ int main(int argc, char **argv)
 		bench_in_kernel(&vm, rep, R_CPUID, g_cpuid);
 		bench_to_user(&vm, rep, R_PIO);
 		bench_to_user(&vm, rep, R_MMIO);
+		bench_intr(&vm, rep);
 		bench_setup(rep);
 		bench_compute(&vm, rep);
 	}
 
 	for (i = 0; i < NR_ROWS; i++)
-		summarize(&rows[i], reps);
+		if (!rows[i].unsupported)
+			summarize(&rows[i], reps);
 	print_table(uts.release, reps);
 	if (is_vtx)
 		print_vtx_stats(&vm);

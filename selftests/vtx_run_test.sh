@@ -87,6 +87,23 @@ guest crash 126 "crash: about to fault" "" "$guests/crash.elf"
 grep -q "triple fault" "$out/crash.err" && grep -q "rip " "$out/crash.err"
 check $? "crash ($tag): stderr names the triple fault and shows the registers"
 
+# Interrupts: the PIC and PIT of vtx-run, injected with KVM_INTERRUPT and
+# interrupt windows; each guest ends through the exit port with 0 (status
+# 1) when its own checks held.  --timeout: a device that never delivers
+# must not hold the suite (status 124 then).
+guest timer 1 "timer: 10 interrupts on IRQ0 (vector 0x08, real mode), PIT mode 2 at 100 Hz; ISR after the last EOI 0; counter latch within its count: yes" "" \
+	--timeout 60 "$guests/timer.bin"
+guest nested 1 "nested: 5 IRQ0s handled, each with a #UD and a #DE inside: 5 #UD (5 in IRQ0), 5 #DE (5 in IRQ0); ISR 0x0; bad frames or checks: 0" "" \
+	--timeout 60 "$guests/nested.elf"
+guest idt-cold 1 "idt-cold: 2 interrupts, all frames right" "" \
+	--timeout 60 "$guests/idt-cold.elf"
+# HLT with IF=1 and no interrupt source armed ends the guest as before.
+printf '\373\364' >"$out/sti-hlt.bin"
+timeout 60 "$run" -d "$dev" --timeout 30 "$out/sti-hlt.bin" >/dev/null 2>"$out/sti-hlt.err"
+rc=$?
+[ $rc = 0 ] || show "$out/sti-hlt.err"
+check $rc "sti; hlt ($tag): no interrupt can come, the guest ends, status 0 (got $rc)"
+
 # --- the launcher's options and error paths ----------------------------------
 "$run" --help >"$out/help" 2>&1
 rc=$?

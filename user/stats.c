@@ -117,5 +117,9 @@ void vtx_vm_print_stats(struct vtx_run_vm *vm)
 				fprintf(stderr, "  KVM_EXIT_%-31s %12llu\n",
 					vtx_kvm_exit_name(r),
 					(unsigned long long)v->nr_user_exits[r]);
+		if (v->nr_injected)
+			fprintf(stderr, "  %-40s %12llu\n",
+				"interrupts injected (KVM_INTERRUPT)",
+				(unsigned long long)v->nr_injected);
 	}
 }

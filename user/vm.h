@@ -33,6 +33,7 @@ struct vtx_run_vcpu {
 	bool started, done;
 	/* Exits that came to user space, by KVM_EXIT_* (the launcher's view). */
 	uint64_t nr_user_exits[64];
+	uint64_t nr_injected;	/* interrupts given with KVM_INTERRUPT */
 	uint64_t nr_history;
 	struct vtx_exit_record history[VTX_RUN_EXIT_HISTORY];
 };

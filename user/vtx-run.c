@@ -7,8 +7,10 @@
  * Loads the image (user/lib/image.c), sets up the CPU mode it needs
  * (user/lib/boot.c), serves its port and MMIO exits with the devices of
  * user/dev/, and runs one thread per vCPU until every vCPU halts, the guest
- * writes the exit port, it crashes, or --timeout runs out.  It knows the
- * KVM API, not VMX: the same binary compares vtx with KVM (--device).
+ * writes the exit port, it crashes, or --timeout runs out.  The PIC's
+ * interrupts reach vCPU 0 through KVM_INTERRUPT ("interrupts" below).  It
+ * knows the KVM API, not VMX: the same binary compares vtx with KVM
+ * (--device).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@
 #include "dev/bus.h"
 #include "lib/boot.h"
 #include "lib/image.h"
+#include "lib/pit.h"
 
 #define VTX_RUN_VERSION		"0.1"
 #define VTX_RUN_MAX_MEM		(3ULL << 30)	/* below the MMIO hole */
@@ -127,8 +131,12 @@ static void usage(FILE *f)
 "\n"
 "Devices: 16550 UART at port 0x3f8 (stdout; input from stdin), debug\n"
 "console at port 0xe9 (stdout), exit port 0xf4 (QEMU's isa-debug-exit: a\n"
-"write of V ends vtx-run with status (V << 1) | 1), and testdev, an MMIO\n"
-"test device at 0xfeb00000 (see guests/README.md).\n"
+"write of V ends vtx-run with status (V << 1) | 1), testdev, an MMIO\n"
+"test device at 0xfeb00000 (see guests/README.md), the 8259A PIC pair at\n"
+"0x20/0x21 and 0xa0/0xa1, its interrupts injected into vCPU 0, and the\n"
+"8254 PIT at 0x40-0x43 (host time; counter 0 drives IRQ0).  A vCPU that\n"
+"halts with IF=1 while an interrupt can still reach it waits for it; any\n"
+"other HLT stops the vCPU for good.\n"
 "\n"
 "Exit status: 0 when every vCPU halted; (V << 1) | 1 when the guest wrote\n"
 "V to port 0xf4; %d usage error; %d timeout; %d could not start (device,\n"
@@ -433,6 +441,172 @@ static void serve_mmio(struct kvm_run *run)
 	}
 }
 
+/*
+ * --- interrupts -------------------------------------------------------------
+ *
+ * KVM's protocol for an irqchip in user space (KVM API, api.rst:
+ * KVM_INTERRUPT, request_interrupt_window, ready_for_interrupt_injection,
+ * if_flag, KVM_EXIT_IRQ_WINDOW_OPEN), as QEMU's kvm_arch_pre_run() speaks
+ * it.  Before each KVM_RUN of vCPU 0, the PIC is asked: with an interrupt
+ * pending and the vCPU ready for one (IF = 1, no interrupt shadow, no
+ * event of its own to deliver), the PIC's acknowledge gives the vector and
+ * KVM_INTERRUPT queues it; while one is still pending,
+ * request_interrupt_window = 1 makes the device leave KVM_RUN as soon as
+ * the guest can take it.  The PIT has no thread: a POSIX timer sends
+ * vCPU 0 a signal at its next IRQ0 edge, whose handler sets immediate_exit
+ * so that KVM_RUN returns (or is not entered), and the loop polls again.
+ * HLT with IF = 1 is a CPU waiting for an interrupt (SDM Vol. 2A, HLT):
+ * vCPU 0 sleeps until the PIT's next edge instead of ending.
+ */
+#define VTX_RUN_MIN_TIMER_NS	100000	/* at most 10,000 timer signals/s */
+
+/* This thread's kvm_run, for the signal handler. */
+static __thread struct kvm_run *self_run;
+/* Woken when an interrupt source changes or the run stops. */
+static pthread_mutex_t intr_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t intr_cond;
+static uint64_t intr_gen;
+/* vCPU 0's: the timer and the edge it is armed for (0: disarmed). */
+static timer_t intr_timer;
+static bool intr_timer_ok;
+static uint64_t intr_timer_for;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	/* KVM_RUN returns EINTR, or returns at once if not yet entered. */
+	if (self_run)
+		__atomic_store_n(&self_run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
+/* machine.kick: the bus lock is held; vCPU 0 must poll again. */
+static void kick_vcpu0(struct vtx_machine *m)
+{
+	struct vtx_run_vcpu *v0 = &vm.vcpus[0];
+
+	(void)m;
+	pthread_mutex_lock(&intr_lock);
+	intr_gen++;
+	pthread_cond_broadcast(&intr_cond);
+	pthread_mutex_unlock(&intr_lock);
+	/*
+	 * From vCPU 0 itself: it polls before its next KVM_RUN anyway.  A
+	 * vCPU 0 that is done (halted for good) polls no more.
+	 */
+	if (__atomic_load_n(&v0->started, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v0->done, __ATOMIC_ACQUIRE) &&
+	    !pthread_equal(pthread_self(), v0->thread))
+		pthread_kill(v0->thread, SIGUSR1);
+}
+
+static struct timespec ns_to_timespec(uint64_t ns)
+{
+	struct timespec t = { .tv_sec = ns / 1000000000ULL,
+			      .tv_nsec = ns % 1000000000ULL };
+
+	return t;
+}
+
+/* vCPU 0's timer: a signal at the PIT's next IRQ0 edge @next. */
+static void arm_timer(uint64_t next, uint64_t now)
+{
+	struct itimerspec its = { 0 };
+
+	if (!intr_timer_ok || next == intr_timer_for ||
+	    (next == VTX_PIT_NEVER && !intr_timer_for))
+		return;
+	if (next != VTX_PIT_NEVER) {
+		/* A guest's tiny count must not flood the host with signals. */
+		its.it_value = ns_to_timespec(next > now + VTX_RUN_MIN_TIMER_NS ?
+					      next : now + VTX_RUN_MIN_TIMER_NS);
+		intr_timer_for = next;
+	} else {
+		intr_timer_for = 0;
+	}
+	timer_settime(intr_timer, TIMER_ABSTIME, &its, NULL);
+}
+
+static void timer_start(struct vtx_run_vcpu *v)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGUSR1,
+	};
+
+	sev._sigev_un._tid = syscall(SYS_gettid);
+	intr_timer_ok = !timer_create(CLOCK_MONOTONIC, &sev, &intr_timer);
+	if (!intr_timer_ok)
+		fprintf(stderr, "vtx-run: vCPU %u: no timer (%s): the PIT's "
+			"interrupts reach a running guest only at its exits\n",
+			v->index, strerror(errno));
+}
+
+static void crash(struct vtx_run_vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Before each KVM_RUN of vCPU 0: inject, or ask for the window. */
+static bool intr_pre_run(struct vtx_run_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vtx_intr_status st;
+	struct kvm_interrupt irq;
+	uint64_t now = vtx_clock_ns();
+
+	vtx_intr_poll(now, &st);
+	if (st.pending && run->ready_for_interrupt_injection && run->if_flag) {
+		irq.irq = vtx_intr_ack();
+		if (opts.trace)
+			fprintf(stderr, "vtx-run: trace: vCPU %u: inject vector "
+				"0x%x\n", v->index, irq.irq);
+		if (ioctl(v->fd, KVM_INTERRUPT, &irq)) {
+			crash(v, "KVM_INTERRUPT of vector 0x%x: %s", irq.irq,
+			      strerror(errno));
+			return false;
+		}
+		v->nr_injected++;
+		vtx_intr_poll(now, &st);
+	}
+	run->request_interrupt_window = st.pending;
+	arm_timer(st.next_ns, now);
+	return true;
+}
+
+/*
+ * KVM_EXIT_HLT of vCPU 0 with IF = 1: wait until the PIC has an interrupt
+ * for it (true: run on, the loop injects it), the run stops (true: the
+ * loop ends), or no interrupt can ever come (false: halted for good).
+ */
+static bool wait_for_interrupt(struct vtx_run_vcpu *v)
+{
+	struct vtx_intr_status st;
+	struct timespec until;
+	uint64_t gen;
+
+	if (opts.trace)
+		fprintf(stderr, "vtx-run: trace: vCPU %u: HLT with IF=1: "
+			"waiting for an interrupt\n", v->index);
+	for (;;) {
+		pthread_mutex_lock(&intr_lock);
+		gen = intr_gen;
+		pthread_mutex_unlock(&intr_lock);
+		if (__atomic_load_n(&machine.stop, __ATOMIC_SEQ_CST))
+			return true;
+		vtx_intr_poll(vtx_clock_ns(), &st);
+		if (st.pending)
+			return true;
+		if (!st.can_wake)
+			return false;
+		until = ns_to_timespec(st.next_ns);
+		pthread_mutex_lock(&intr_lock);
+		while (gen == intr_gen &&
+		       !__atomic_load_n(&machine.stop, __ATOMIC_SEQ_CST) &&
+		       vtx_clock_ns() < st.next_ns)
+			if (pthread_cond_timedwait(&intr_cond, &intr_lock,
+						   &until) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&intr_lock);
+	}
+}
+
 /* Ends the run: every vCPU leaves KVM_RUN (immediate_exit and a signal). */
 static void stop_all(int status, const char *why)
 {
@@ -446,17 +620,18 @@ static void stop_all(int status, const char *why)
 	}
 	pthread_cond_broadcast(&state_cond);
 	pthread_mutex_unlock(&state_lock);
+	pthread_mutex_lock(&intr_lock);
+	pthread_cond_broadcast(&intr_cond);
+	pthread_mutex_unlock(&intr_lock);
 	for (i = 0; i < vm.nr_vcpus; i++) {
 		struct vtx_run_vcpu *v = &vm.vcpus[i];
 
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		if (v->started)
+		if (__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
 			pthread_kill(v->thread, SIGUSR1);
 	}
 }
 
-static void crash(struct vtx_run_vcpu *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 static void crash(struct vtx_run_vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -495,7 +670,14 @@ static bool serve_exit(struct vtx_run_vcpu *v, struct kvm_run *run)
 		serve_mmio(run);
 		return true;
 	case KVM_EXIT_HLT:
-		return false;	/* no interrupts can wake it: halted for good */
+		/*
+		 * Only vCPU 0 takes the PIC's interrupts; with IF = 0, or
+		 * none that can come, nothing wakes it: halted for good.
+		 */
+		if (v->index == 0 && run->if_flag)
+			return wait_for_interrupt(v);
+		return false;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:	/* the guest can take one now */
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
@@ -533,10 +715,24 @@ static void *vcpu_thread(void *arg)
 	struct vtx_run_vcpu *v = arg;
 	struct kvm_run *run = v->run;
 
+	self_run = run;
+	if (v->index == 0)
+		timer_start(v);
 	while (!__atomic_load_n(&machine.stop, __ATOMIC_SEQ_CST)) {
+		if (v->index == 0 && !intr_pre_run(v))
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/*
+				 * A kick or the timer: clear it before the
+				 * next poll, so a later one is not lost; a
+				 * stop was set before its signal, and the
+				 * loop's test sees it.
+				 */
+				__atomic_store_n(&run->immediate_exit, 0,
+						 __ATOMIC_SEQ_CST);
 				continue;
+			}
 			fprintf(stderr, "vtx-run: KVM_RUN on vCPU %u: %s\n",
 				v->index, strerror(errno));
 			stop_all(STATUS_CRASH, "KVM_RUN failed");
@@ -547,6 +743,8 @@ static void *vcpu_thread(void *arg)
 		if (machine.stop)	/* the exit port, or --strict-io */
 			stop_all(machine.exit_status, machine.stop_why);
 	}
+	if (v->index == 0 && intr_timer_ok)
+		timer_delete(intr_timer);
 	pthread_mutex_lock(&state_lock);
 	v->done = true;
 	nr_running--;
@@ -586,11 +784,6 @@ static void show_dumps(void)
 	}
 }
 
-static void on_sigusr1(int sig)
-{
-	(void)sig;	/* only there to interrupt KVM_RUN */
-}
-
 /* Waits for every vCPU to halt, the run to stop, or the timeout. */
 static void wait_for_guest(void)
 {
@@ -620,6 +813,7 @@ static void wait_for_guest(void)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	pthread_condattr_t ca;
 	struct vtx_image img;
 	char err[256];
 	uint32_t mbi = 0;
@@ -653,6 +847,10 @@ int main(int argc, char **argv)
 			die(STATUS_USAGE, "--cmdline is too long for the "
 			    "Multiboot information page");
 	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&intr_cond, &ca);
+	machine.kick = kick_vcpu0;
 	if (vtx_devices_init(&machine))
 		die(STATUS_SETUP, "cannot set up the devices");
 
@@ -675,7 +873,7 @@ int main(int argc, char **argv)
 		if (pthread_create(&vm.vcpus[i].thread, NULL, vcpu_thread,
 				   &vm.vcpus[i]))
 			die(STATUS_SETUP, "cannot start a thread for vCPU %u", i);
-		vm.vcpus[i].started = true;
+		__atomic_store_n(&vm.vcpus[i].started, true, __ATOMIC_RELEASE);
 	}
 	wait_for_guest();
 	for (i = 0; i < vm.nr_vcpus; i++) {

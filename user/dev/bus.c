@@ -147,7 +147,8 @@ int vtx_devices_init(struct vtx_machine *m)
 	if (vtx_uart_init(m, VTX_UART_PORT) ||
 	    vtx_debug_exit_init(m, VTX_DEBUG_EXIT_PORT) ||
 	    vtx_debugcon_init(m, VTX_DEBUGCON_PORT) ||
-	    vtx_testdev_init(m, VTX_TESTDEV_GPA))
+	    vtx_testdev_init(m, VTX_TESTDEV_GPA) ||
+	    vtx_pic_init(m) || vtx_pit_init(m))
 		return -1;
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * A 16550A UART, as much of it as a polling driver uses: bytes written to
  * THR go to stdout, bytes from stdin arrive in RBR, LSR says which is
- * ready.  No interrupts (vtx has no irqchip), no FIFO timing: the
+ * ready.  No interrupts (it raises no IRQ), no FIFO timing: the
  * transmitter is always empty.  Register map: the 16550A data sheet.
  */
 #include <pthread.h>
