@@ -195,44 +195,11 @@ extern const unsigned char g_udreal_handler[];
 extern const unsigned char g_spin_start[], g_spin_end[];
 DECLARE_MARKS(sio);
 
+/* A VM with slot 0, a vCPU in @mode, @start..@end at CODE_GPA. */
 static struct vcpu *guest(enum guest_mode mode, const unsigned char *start,
 			  const unsigned char *end)
 {
-	struct vcpu *v;
-	struct vm *vm;
-
-	vm = vm_create(kvm_fd);
-	if (!vm)
-		return NULL;
-	v = vcpu_create(vm, 0);
-	if (!v) {
-		vm_destroy(vm);
-		return NULL;
-	}
-	vm_load_code(vm, start, end);
-	if (vcpu_setup_mode(v, mode)) {
-		vcpu_destroy(v);
-		vm_destroy(vm);
-		return NULL;
-	}
-	return v;
-}
-
-static void guest_destroy(struct vcpu *v)
-{
-	struct vm *vm;
-
-	if (!v)
-		return;
-	vm = v->vm;
-	vcpu_destroy(v);
-	vm_destroy(vm);
-}
-
-static void fail_n(int n, const char *what)
-{
-	while (n--)
-		ok(0, "%s: could not set up the VM", what);
+	return guest_create(kvm_fd, mode, start, end);
 }
 
 /* One KVM_RUN expected to end in KVM_EXIT_IO on @port; 1 if it did. */

@@ -292,48 +292,7 @@ static int kvm_fd;
 static struct vcpu *guest(enum guest_mode mode, const unsigned char *start,
 			  const unsigned char *end)
 {
-	struct vcpu *v;
-	struct vm *vm;
-
-	vm = vm_create(kvm_fd);
-	if (!vm)
-		return NULL;
-	v = vcpu_create(vm, 0);
-	if (!v) {
-		vm_destroy(vm);
-		return NULL;
-	}
-	vm_load_code(vm, start, end);
-	if (vcpu_setup_mode(v, mode)) {
-		vcpu_destroy(v);
-		vm_destroy(vm);
-		return NULL;
-	}
-	return v;
-}
-
-static void guest_destroy(struct vcpu *v)
-{
-	struct vm *vm;
-
-	if (!v)
-		return;
-	vm = v->vm;
-	vcpu_destroy(v);
-	vm_destroy(vm);
-}
-
-/* Report @n failures when a guest could not even be set up. */
-static void fail_n(int n, const char *what)
-{
-	while (n--)
-		ok(0, "%s: could not set up the VM", what);
-}
-
-static void skip_n(int n, const char *why, const char *what)
-{
-	while (n--)
-		skip(why, "%s", what);
+	return guest_create(kvm_fd, mode, start, end);
 }
 
 /* ---- port I/O --------------------------------------------------------------- */

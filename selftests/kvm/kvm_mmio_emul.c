@@ -487,34 +487,11 @@ fail:
 	return NULL;
 }
 
+/* A VM with slot 0, a vCPU in @mode, @start..@end at CODE_GPA. */
 static struct vcpu *guest(enum guest_mode mode, const unsigned char *start,
 			  const unsigned char *end)
 {
-	struct vcpu *v;
-	struct vm *vm = vm_create(kvm_fd);
-
-	if (!vm)
-		return NULL;
-	v = vcpu_create(vm, 0);
-	if (!v) {
-		vm_destroy(vm);
-		return NULL;
-	}
-	vm_load_code(vm, start, end);
-	if (vcpu_setup_mode(v, mode)) {
-		vcpu_destroy(v);
-		vm_destroy(vm);
-		return NULL;
-	}
-	return v;
-}
-
-static void guest_destroy(struct vcpu *v)
-{
-	struct vm *vm = v->vm;
-
-	vcpu_destroy(v);
-	vm_destroy(vm);
+	return guest_create(kvm_fd, mode, start, end);
 }
 
 /* One case: its exits in order, then the state at its HLT.  Returns 0

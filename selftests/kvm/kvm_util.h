@@ -950,4 +950,57 @@ static inline int vcpu_set_cpuid(struct vcpu *v, struct kvm_cpuid2 *c)
 	return vcpu_fd_set_cpuid(v->fd, c);
 }
 
+/* ---- a VM with one vCPU, for a test of one guest ------------------------- */
+
+/* A VM with slot 0 and one vCPU in @mode, @start..@end at CODE_GPA; NULL
+ * when any step fails (nothing is left behind then).
+ */
+static inline struct vcpu *guest_create(int kvm_fd, enum guest_mode mode,
+					const unsigned char *start,
+					const unsigned char *end)
+{
+	struct vcpu *v;
+	struct vm *vm = vm_create(kvm_fd);
+
+	if (!vm)
+		return NULL;
+	v = vcpu_create(vm, 0);
+	if (!v) {
+		vm_destroy(vm);
+		return NULL;
+	}
+	vm_load_code(vm, start, end);
+	if (vcpu_setup_mode(v, mode)) {
+		vcpu_destroy(v);
+		vm_destroy(vm);
+		return NULL;
+	}
+	return v;
+}
+
+/* The vCPU of guest_create() and its VM; NULL is nothing to do. */
+static inline void guest_destroy(struct vcpu *v)
+{
+	struct vm *vm;
+
+	if (!v)
+		return;
+	vm = v->vm;
+	vcpu_destroy(v);
+	vm_destroy(vm);
+}
+
+/* @n failures for checks whose guest could not even be set up. */
+static inline void fail_n(int n, const char *what)
+{
+	while (n--)
+		ok(0, "%s: could not set up the VM", what);
+}
+
+static inline void skip_n(int n, const char *why, const char *what)
+{
+	while (n--)
+		skip(why, "%s", what);
+}
+
 #endif /* _VTX_SELFTEST_KVM_UTIL_H */
