@@ -219,6 +219,25 @@ static int vtx_set_kept(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host)
 }
 
 /*
+ * IA32_BIOS_SIGN_ID, the microcode revision (SDM Vol. 3A 10.11.7): Linux
+ * writes 0, runs CPUID and reads it back.  As on KVM, the guest's write
+ * loads no microcode and changes nothing; user space sets the revision
+ * the guest reads (KVM's default: 0x100000000).
+ */
+static int vtx_get_ucode_rev(struct vtx_vmx_vcpu *v, u32 msr, u64 *val)
+{
+	*val = v->microcode_version;
+	return 0;
+}
+
+static int vtx_set_ucode_rev(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host)
+{
+	if (host)
+		v->microcode_version = val;
+	return 0;
+}
+
+/*
  * MTRRs (SDM Vol. 3A 12.11): kept, and read back, as KVM keeps them.  They
  * do not change the EPT memory type: vtx maps guest RAM write-back and
  * ignores the guest's PAT and MTRRs (IPAT), as KVM does without
@@ -362,6 +381,8 @@ static const struct vtx_msr vtx_msrs[] = {
 	  vtx_get_tsc, vtx_set_tsc },
 	{ MSR_IA32_FEAT_CTL, 1, "IA32_FEATURE_CONTROL", "1.ECX.VMX[5] (hidden)",
 	  vtx_get_kept, vtx_set_kept },
+	{ MSR_IA32_UCODE_REV, 1, "IA32_BIOS_SIGN_ID", "(always, family 6)",
+	  vtx_get_ucode_rev, vtx_set_ucode_rev },
 	{ MSR_IA32_TSC_ADJUST, 1, "IA32_TSC_ADJUST", "7.0.EBX.TSC_ADJUST[1]",
 	  vtx_get_tsc_adjust, vtx_set_tsc_adjust },
 	{ MSR_IA32_APICBASE, 1, "IA32_APIC_BASE", "1.EDX.APIC[9]",
@@ -459,4 +480,5 @@ void vtx_msr_reset(struct vtx_vmx_vcpu *v)
 	v->misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
 			 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
 	v->mcg_cap = VTX_MCE_BANKS;
+	v->microcode_version = 0x100000000ULL;
 }

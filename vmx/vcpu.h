@@ -94,7 +94,7 @@ struct vtx_vmx_vcpu {
 	u32 proc_ctl;
 
 	/* MSRs kept for the guest (vmx/msr.c, one table). */
-	u64 misc_enable, feature_control, tsc_adjust;
+	u64 misc_enable, feature_control, tsc_adjust, microcode_version;
 	u64 kvm_wall_clock, kvm_system_time;
 	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
 	u64 mcg_cap, mcg_status, mcg_ctl;
