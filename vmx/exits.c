@@ -504,15 +504,13 @@ static int vtx_handle_io(struct vtx_vmx_vcpu *v)
 	/* Like KVM, RIP moves past the instruction on the next KVM_RUN,
 	 * once user space has had its say.
 	 */
-	v->pio_in_pending = in;
+	v->pio_in_pending = in ? size : 0;
 	v->pending_skip = vtx_insn_len();
 	return 0;
 }
 
 int vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 {
-	struct kvm_run *run = v->run;
-
 	/* An MMIO read answered: the instruction goes on, maybe to its
 	 * write, which is the next exit.
 	 */
@@ -524,8 +522,9 @@ int vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 	if (v->pio_in_pending) {
 		u64 data = 0, *rax = &v->regs[VTX_REG_RAX];
 
-		memcpy(&data, v->pio_data, run->io.size);
-		switch (run->io.size) {
+		/* The size of the exit, not kvm_run's: user space owns that. */
+		memcpy(&data, v->pio_data, v->pio_in_pending);
+		switch (v->pio_in_pending) {
 		case 1:
 			*rax = (*rax & ~0xffULL) | (data & 0xff);
 			break;
@@ -536,7 +535,7 @@ int vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 			*rax = (u32)data;
 			break;
 		}
-		v->pio_in_pending = false;
+		v->pio_in_pending = 0;
 	}
 	vtx_skip(v, v->pending_skip);
 	v->pending_skip = 0;

@@ -1087,7 +1087,7 @@ int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
 		 */
 		if (regs->rip != vtx_vmread(VTX_GUEST_RIP)) {
 			v->pending_skip = 0;
-			v->pio_in_pending = false;
+			v->pio_in_pending = 0;
 			v->mmio_pending = false;
 			v->pio_str.pending = false;
 		}

@@ -57,8 +57,10 @@ struct vtx_vmx_vcpu {
 	const struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
 
-	/* Port input that user space completes on the next KVM_RUN. */
-	bool pio_in_pending;
+	/* Port input that user space completes on the next KVM_RUN: its
+	 * size in bytes (1, 2 or 4), 0 for none.
+	 */
+	u8 pio_in_pending;
 	/* INS in flight (SDM Vol. 2 INS): its data comes on the next run. */
 	struct {
 		bool pending, rep, df;
