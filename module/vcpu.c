@@ -442,6 +442,7 @@ int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id)
 	vcpu->vmx.write_guest = vtx_vcpu_write_guest;
 	vcpu->vmx.is_ram = vtx_vcpu_is_ram;
 	vcpu->vmx.map_ram = vtx_vcpu_map_ram;
+	vcpu->vmx.tsc_sync = &vm->tsc_sync;
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {

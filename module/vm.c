@@ -524,6 +524,7 @@ int vtx_vm_create(unsigned long type)
 		return -ENOMEM;
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->slots_lock);
+	raw_spin_lock_init(&vm->tsc_sync.lock);
 	kref_init(&vm->ref);
 	r = vtx_ept_init(&vm->ept, vtx_vmx_config()->ept_vpid_cap);
 	if (r) {

@@ -52,6 +52,7 @@ struct vtx_vm {
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	struct mm_struct *mm;
 	struct dentry *debugfs;		/* vm-<pid>-<n>/ */
+	struct vtx_tsc_sync tsc_sync;	/* one TSC for all its vCPUs */
 };
 
 struct vtx_vcpu {

@@ -15,6 +15,10 @@
 
 #include <linux/kernel.h>
 #include <linux/nospec.h>
+#include <linux/math64.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <asm/tsc.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/mce.h>
@@ -163,10 +167,33 @@ static int vtx_get_tsc(struct vtx_vmx_vcpu *v, u32 msr, u64 *val)
 
 static int vtx_set_tsc(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host)
 {
+	struct vtx_tsc_sync *sync = v->tsc_sync;
 	u64 offset = val - rdtsc();
 
-	if (!host)
+	if (!host) {
 		v->tsc_adjust += offset - vtx_vmread(VTX_TSC_OFFSET);
+	} else if (sync) {
+		u64 ns = ktime_get_boottime_ns(), hz = tsc_khz * 1000ULL, expect;
+		unsigned long flags;
+
+		/*
+		 * KVM's rule: a write of 0, or of what the last write's TSC
+		 * has become give or take a second, is user space lining the
+		 * vCPUs up: it gets the last write's offset, so that every
+		 * vCPU reads one TSC (Linux's TSC sync check would call it
+		 * unstable otherwise).  The host's TSC is taken as constant.
+		 */
+		raw_spin_lock_irqsave(&sync->lock, flags);
+		expect = sync->last_write +
+			 mul_u64_u32_div(ns - sync->last_ns, tsc_khz, 1000000);
+		if (sync->valid && (!val || (val < expect + hz && val + hz > expect)))
+			offset = sync->offset;
+		sync->valid = true;
+		sync->last_write = val;
+		sync->last_ns = ns;
+		sync->offset = offset;
+		raw_spin_unlock_irqrestore(&sync->lock, flags);
+	}
 	vtx_vmwrite(VTX_TSC_OFFSET, offset);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include "regs.h"
 
@@ -19,6 +20,20 @@
 #define VTX_DR7_FIXED_1	0x400ULL
 #include "lib/exit_reasons.h"
 #include "lib/decode.h"
+
+/*
+ * A VM's TSC, shared by its vCPUs (vmx/msr.c): the last value user space
+ * wrote to IA32_TSC and when, so that writes meant to line the vCPUs up
+ * (QEMU writes 0 to each at reset, one after the other) give them one TSC
+ * offset, as KVM's kvm_synchronize_tsc() does.  Taken with preemption off.
+ */
+struct vtx_tsc_sync {
+	raw_spinlock_t lock;
+	bool valid;
+	u64 last_write;		/* the value written */
+	u64 last_ns;		/* when, ktime_get_boottime_ns() */
+	u64 offset;		/* the TSC offset it gave */
+};
 
 struct vtx_vmx_vcpu {
 	unsigned int id;		/* KVM_CREATE_VCPU's, for traces */
@@ -94,6 +109,8 @@ struct vtx_vmx_vcpu {
 	u8 irq_vector;
 	u8 nmi_queued;
 	u32 proc_ctl;
+
+	struct vtx_tsc_sync *tsc_sync;	/* the VM's */
 
 	/* MSRs kept for the guest (vmx/msr.c, one table). */
 	u64 misc_enable, feature_control, tsc_adjust, microcode_version;
