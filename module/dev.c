@@ -89,6 +89,8 @@ static long vtx_dev_ioctl(struct file *file, unsigned int ioctl,
 		return vtx_get_supported_cpuid((struct kvm_cpuid2 __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return vtx_get_msr_index_list((struct kvm_msr_list __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return vtx_get_mce_cap_supported((u64 __user *)arg);
 	case VTX_GET_STATUS:
 		return vtx_ioctl_get_status((struct vtx_status __user *)arg);
 	default:

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "vtx.h"
 #include "lib/abi.h"
@@ -147,6 +148,25 @@ static long vtx_vcpu_get_stats(struct vtx_vcpu *vcpu,
 	return r;
 }
 
+/* KVM_GET_XSAVE / KVM_SET_XSAVE: 4 KiB, too large for the stack. */
+static long vtx_vcpu_xsave(struct vtx_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvm_xsave *x = kzalloc(sizeof(*x), GFP_KERNEL);
+	long r;
+
+	if (!x)
+		return -ENOMEM;
+	if (set) {
+		r = copy_from_user(x, argp, sizeof(*x)) ? -EFAULT :
+		    vtx_vmx_set_xsave(&vcpu->vmx, x);
+	} else {
+		vtx_vmx_get_xsave(&vcpu->vmx, x);
+		r = copy_to_user(argp, x, sizeof(*x)) ? -EFAULT : 0;
+	}
+	kfree(x);
+	return r;
+}
+
 static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -214,6 +234,91 @@ static long vtx_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_SET_MSRS:
 		r = vtx_vcpu_msrs(vcpu, argp, true);
 		break;
+	case KVM_INTERRUPT: {
+		struct kvm_interrupt irq;
+
+		r = copy_from_user(&irq, argp, sizeof(irq)) ? -EFAULT :
+		    vtx_vmx_queue_interrupt(&vcpu->vmx, irq.irq);
+		break;
+	}
+	case KVM_NMI:
+		r = vtx_vmx_queue_nmi(&vcpu->vmx);
+		break;
+	case KVM_GET_VCPU_EVENTS: {
+		struct kvm_vcpu_events ev;
+
+		vtx_vmx_get_vcpu_events(&vcpu->vmx, &ev);
+		r = copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_VCPU_EVENTS: {
+		struct kvm_vcpu_events ev;
+
+		r = copy_from_user(&ev, argp, sizeof(ev)) ? -EFAULT :
+		    vtx_vmx_set_vcpu_events(&vcpu->vmx, &ev);
+		break;
+	}
+	/*
+	 * With a userspace irqchip the VMM runs INIT and SIPI itself (it
+	 * writes the registers): a vCPU is always runnable, the only state
+	 * KVM then takes too.
+	 */
+	case KVM_GET_MP_STATE: {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_MP_STATE: {
+		struct kvm_mp_state mp;
+
+		r = copy_from_user(&mp, argp, sizeof(mp)) ? -EFAULT :
+		    mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+		break;
+	}
+	case KVM_GET_XSAVE:
+	case KVM_SET_XSAVE:
+		r = vtx_vcpu_xsave(vcpu, argp, ioctl == KVM_SET_XSAVE);
+		break;
+	case KVM_GET_XCRS: {
+		struct kvm_xcrs x;
+
+		vtx_vmx_get_xcrs(&vcpu->vmx, &x);
+		r = copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_XCRS: {
+		struct kvm_xcrs x;
+
+		r = copy_from_user(&x, argp, sizeof(x)) ? -EFAULT :
+		    vtx_vmx_set_xcrs(&vcpu->vmx, &x);
+		break;
+	}
+	case KVM_GET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		vtx_vmx_get_debugregs(&vcpu->vmx, &d);
+		r = copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		r = copy_from_user(&d, argp, sizeof(d)) ? -EFAULT :
+		    vtx_vmx_set_debugregs(&vcpu->vmx, &d);
+		break;
+	}
+	/* The guest's TSC ticks at the host's rate: no TSC scaling. */
+	case KVM_GET_TSC_KHZ:
+		r = arg ? -EINVAL : tsc_khz;
+		break;
+	case KVM_X86_SETUP_MCE: {
+		u64 mcg_cap;
+
+		r = copy_from_user(&mcg_cap, argp, sizeof(mcg_cap)) ? -EFAULT :
+		    vtx_vmx_setup_mce(&vcpu->vmx, mcg_cap);
+		break;
+	}
 	case VTX_GET_VCPU_STATS:
 		r = vtx_vcpu_get_stats(vcpu, argp);
 		break;
@@ -385,19 +490,33 @@ long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc)
 /* KVM_GET_MSR_INDEX_LIST: the MSRs KVM_GET_MSRS can read. */
 long vtx_get_msr_index_list(struct kvm_msr_list __user *ul)
 {
+	unsigned int total = vtx_msr_index_list(NULL, 0);
 	struct kvm_msr_list l;
+	u32 *list;
+	long r;
 	u32 n;
 
 	if (copy_from_user(&l, ul, sizeof(l)))
 		return -EFAULT;
 	n = l.nmsrs;
-	l.nmsrs = vtx_nr_msrs;
+	l.nmsrs = total;
 	if (copy_to_user(ul, &l, sizeof(l)))
 		return -EFAULT;
-	if (n < vtx_nr_msrs)
+	if (n < total)
 		return -E2BIG;
-	if (copy_to_user(ul->indices, vtx_msr_list,
-			 vtx_nr_msrs * sizeof(vtx_msr_list[0])))
-		return -EFAULT;
-	return 0;
+	list = kcalloc(total, sizeof(*list), GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	vtx_msr_index_list(list, total);
+	r = copy_to_user(ul->indices, list, total * sizeof(*list)) ? -EFAULT : 0;
+	kfree(list);
+	return r;
+}
+
+/* KVM_X86_GET_MCE_CAP_SUPPORTED: the MCG_CAP bits KVM_X86_SETUP_MCE takes. */
+long vtx_get_mce_cap_supported(u64 __user *ucap)
+{
+	u64 cap = VTX_MCE_CAP_SUPPORTED;
+
+	return copy_to_user(ucap, &cap, sizeof(cap)) ? -EFAULT : 0;
 }

@@ -446,6 +446,9 @@ static long vtx_vm_ioctl(struct file *file, unsigned int ioctl,
 
 		return copy_from_user(&addr, argp, sizeof(addr)) ? -EFAULT : 0;
 	}
+	/* No in-kernel irqchip to route to: KVM's answer then (x86.c). */
+	case KVM_SET_GSI_ROUTING:
+		return -EINVAL;
 	case VTX_GET_EPT_MAPPINGS:
 		return vtx_vm_get_ept_mappings(vm, argp);
 	case VTX_GET_EPT_TREE:

@@ -83,6 +83,7 @@ int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
 int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 long vtx_get_msr_index_list(struct kvm_msr_list __user *ul);
+long vtx_get_mce_cap_supported(u64 __user *ucap);
 
 /* The study dumps (module/dump.c). */
 long vtx_vcpu_get_vmcs(struct vtx_vcpu *vcpu, struct vtx_vmcs_dump __user *u);

@@ -23,6 +23,7 @@
 #include "lib/cpuid.h"
 #include "lib/walk.h"
 #include "lib/emulate.h"
+#include "lib/events.h"
 #include "trace.h"
 
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
@@ -48,19 +49,12 @@ static int vtx_skip_insn(struct vtx_vmx_vcpu *v)
 	return 1;
 }
 
-/* SDM 26.6 (event injection): a hardware exception on the next entry. */
+/* SDM 26.6 (event injection): an exception on the next entry (events.c). */
 static int vtx_inject(struct vtx_vmx_vcpu *v, u8 vector, bool has_error,
 		      u32 error)
 {
-	u32 info = vector | (3u << 8) | (1u << 31);
-
 	trace_vtx_inject(v->id, vector, has_error, error);
-	if (has_error) {
-		info |= 1u << 11;
-		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
-	vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, info);
-	return 1;
+	return vtx_event_inject_exception(v, vector, error);
 }
 
 static int vtx_inject_ud(struct vtx_vmx_vcpu *v)
@@ -169,10 +163,17 @@ static int vtx_handle_triple_fault(struct vtx_vmx_vcpu *v)
 	return 0;
 }
 
-/* SDM 28.1.2: HLT ends the run; RIP is already past it, as in KVM. */
+/*
+ * SDM 28.1.2: HLT ends the run; RIP is already past it, as in KVM.  An
+ * interrupt or NMI user space queued already, that the guest can take,
+ * ends the halt at once, as it would on the CPU.
+ */
 static int vtx_handle_hlt(struct vtx_vmx_vcpu *v)
 {
 	vtx_skip(v, vtx_insn_len());
+	if (v->nmi_queued ||
+	    (v->irq_queued && (vtx_vmread(VTX_GUEST_RFLAGS) & X86_EFLAGS_IF)))
+		return 1;
 	v->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -543,107 +544,6 @@ static int vtx_handle_dr(struct vtx_vmx_vcpu *v)
 	return vtx_skip_insn(v);
 }
 
-static bool vtx_canonical(u64 addr)
-{
-	return (u64)(((s64)addr << 16) >> 16) == addr;
-}
-
-/*
- * The guest's syscall MSRs and TSC_AUX live in the CPU while the run
- * loop is in the guest's state (vtx_vcpu_run_loaded()), else in @v.
- */
-static bool vtx_msr_is_live(struct vtx_vmx_vcpu *v, u32 msr)
-{
-	return v->msrs_loaded && (msr != MSR_TSC_AUX || vtx_has_rdtscp());
-}
-
-static u64 vtx_live_msr_read(struct vtx_vmx_vcpu *v, u32 msr, u64 saved)
-{
-	u64 val;
-
-	if (!vtx_msr_is_live(v, msr))
-		return saved;
-	rdmsrl(msr, val);
-	return val;
-}
-
-static void vtx_live_msr_write(struct vtx_vmx_vcpu *v, u32 msr, u64 *saved,
-			       u64 val)
-{
-	*saved = val;
-	if (vtx_msr_is_live(v, msr))
-		wrmsrl(msr, val);
-}
-
-/*
- * The MSRs a guest reads and writes without leaving the kernel, also
- * what KVM_{GET,SET}_MSRS reach; every other MSR is #GP for the guest and
- * an error for user space (SDM Vol. 4 lists them).  The VMCS is loaded.
- */
-int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *valp)
-{
-	u64 val;
-
-	switch (msr) {
-	case MSR_EFER:
-		val = vtx_vmread(VTX_GUEST_IA32_EFER);
-		break;
-	case MSR_STAR:
-		val = vtx_live_msr_read(v, msr, v->star);
-		break;
-	case MSR_LSTAR:
-		val = vtx_live_msr_read(v, msr, v->lstar);
-		break;
-	case MSR_CSTAR:
-		val = vtx_live_msr_read(v, msr, v->cstar);
-		break;
-	case MSR_SYSCALL_MASK:
-		val = vtx_live_msr_read(v, msr, v->sfmask);
-		break;
-	case MSR_KERNEL_GS_BASE:
-		val = vtx_live_msr_read(v, msr, v->kernel_gs_base);
-		break;
-	case MSR_FS_BASE:
-		val = vtx_vmread(VTX_GUEST_FS_BASE);
-		break;
-	case MSR_GS_BASE:
-		val = vtx_vmread(VTX_GUEST_GS_BASE);
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		val = vtx_vmread(VTX_GUEST_SYSENTER_CS);
-		break;
-	case MSR_IA32_SYSENTER_ESP:
-		val = vtx_vmread(VTX_GUEST_SYSENTER_ESP);
-		break;
-	case MSR_IA32_SYSENTER_EIP:
-		val = vtx_vmread(VTX_GUEST_SYSENTER_EIP);
-		break;
-	case MSR_IA32_CR_PAT:
-		val = vtx_vmread(VTX_GUEST_IA32_PAT);
-		break;
-	case MSR_IA32_TSC:
-		val = rdtsc();
-		break;
-	case MSR_IA32_APICBASE:
-		val = v->apic_base;
-		break;
-	case MSR_IA32_MISC_ENABLE:
-		val = MSR_IA32_MISC_ENABLE_FAST_STRING;
-		break;
-	/* VMX is hidden: the control reads as KVM's default, 0. */
-	case MSR_IA32_FEAT_CTL:
-		val = 0;
-		break;
-	case MSR_TSC_AUX:
-		val = vtx_live_msr_read(v, msr, v->tsc_aux);
-		break;
-	default:
-		return -EINVAL;
-	}
-	*valp = val;
-	return 0;
-}
-
 static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
 {
 	u64 val;
@@ -655,97 +555,14 @@ static int vtx_handle_rdmsr(struct vtx_vmx_vcpu *v)
 	return vtx_skip_insn(v);
 }
 
-static bool vtx_pat_valid(u64 pat)
-{
-	int i;
-
-	/* Memory types 2 and 3 are reserved, 8 and up do not exist. */
-	for (i = 0; i < 8; i++, pat >>= 8)
-		if ((pat & 0xff) > 7 || (pat & 0xff) == 2 || (pat & 0xff) == 3)
-			return false;
-	return true;
-}
-
-int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
-{
-	switch (msr) {
-	case MSR_EFER:
-		/* LME cannot change while paging is on; LMA is the CPU's. */
-		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
-		    ((v->cr0 & X86_CR0_PG) &&
-		     ((val ^ vtx_vmread(VTX_GUEST_IA32_EFER)) & EFER_LME)))
-			return -EINVAL;
-		vtx_vmwrite(VTX_GUEST_IA32_EFER, val);
-		vtx_vcpu_set_cr0(v, v->cr0);	/* recomputes LMA */
-		break;
-	case MSR_STAR:
-		vtx_live_msr_write(v, msr, &v->star, val);
-		break;
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		if (!vtx_canonical(val))
-			return -EINVAL;
-		if (msr == MSR_LSTAR)
-			vtx_live_msr_write(v, msr, &v->lstar, val);
-		else if (msr == MSR_CSTAR)
-			vtx_live_msr_write(v, msr, &v->cstar, val);
-		else if (msr == MSR_KERNEL_GS_BASE)
-			vtx_live_msr_write(v, msr, &v->kernel_gs_base, val);
-		else if (msr == MSR_FS_BASE)
-			vtx_vmwrite(VTX_GUEST_FS_BASE, val);
-		else if (msr == MSR_GS_BASE)
-			vtx_vmwrite(VTX_GUEST_GS_BASE, val);
-		else if (msr == MSR_IA32_SYSENTER_ESP)
-			vtx_vmwrite(VTX_GUEST_SYSENTER_ESP, val);
-		else
-			vtx_vmwrite(VTX_GUEST_SYSENTER_EIP, val);
-		break;
-	case MSR_SYSCALL_MASK:
-		vtx_live_msr_write(v, msr, &v->sfmask, (u32)val);
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		vtx_vmwrite(VTX_GUEST_SYSENTER_CS, (u32)val);
-		break;
-	case MSR_IA32_CR_PAT:
-		if (!vtx_pat_valid(val))
-			return -EINVAL;
-		vtx_vmwrite(VTX_GUEST_IA32_PAT, val);
-		break;
-	case MSR_IA32_APICBASE:
-		v->apic_base = val;
-		break;
-	case MSR_TSC_AUX:
-		if (val >> 32)
-			return -EINVAL;
-		vtx_live_msr_write(v, msr, &v->tsc_aux, val);
-		break;
-	default:
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int vtx_handle_wrmsr(struct vtx_vmx_vcpu *v)
 {
 	u64 val = (v->regs[VTX_REG_RDX] << 32) | (u32)v->regs[VTX_REG_RAX];
 
-	if (vtx_msr_set(v, v->regs[VTX_REG_RCX], val))
+	if (vtx_msr_set(v, v->regs[VTX_REG_RCX], val, false))
 		return vtx_inject_gp(v);
 	return vtx_skip_insn(v);
 }
-
-const u32 vtx_msr_list[] = {
-	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
-	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_SYSENTER_CS,
-	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_CR_PAT,
-	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE, MSR_TSC_AUX,
-};
-const unsigned int vtx_nr_msrs = ARRAY_SIZE(vtx_msr_list);
 
 static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
@@ -1002,6 +819,17 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 	struct vtx_insn in;
 	u64 probe;
 
+	/*
+	 * An IRET that unblocked NMIs faulted: blocking by NMI is back in
+	 * force for its re-execution (SDM 28.2.3), unless the exit came
+	 * while delivering an event.
+	 */
+	if ((v->exit_qual & VTX_INTR_INFO_NMI_UNBLOCK) &&
+	    !(vtx_vmread(VTX_IDT_VECTORING_INFO) & VTX_INTR_INFO_VALID))
+		vtx_vmwrite(VTX_GUEST_INTERRUPTIBILITY_INFO,
+			    vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO) |
+			    VTX_INTERRUPTIBILITY_NMI);
+
 	/* The guest's first touch of a page of RAM: map it, run it again. */
 	if (v->is_ram(v, gpa, write)) {
 		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
@@ -1009,6 +837,16 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 		v->ram_fault = true;
 		v->ram_fault_gpa = gpa;
 		return VTX_EXIT_MAP_RAM;
+	}
+	/*
+	 * The CPU was delivering an event (its IDT, stack or TSS is where no
+	 * RAM is): there is no instruction at RIP to emulate.  kvm-intel
+	 * reports such exits as KVM_INTERNAL_ERROR_DELIVERY_EV.
+	 */
+	if (vtx_vmread(VTX_IDT_VECTORING_INFO) & VTX_INTR_INFO_VALID) {
+		trace_vtx_ept_violation(v->id, gpa, v->exit_qual,
+					VTX_EPT_RES_NOT_EMULATED);
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_DELIVERY_EV);
 	}
 	v->regs[VTX_REG_RSP] = vtx_vmread(VTX_GUEST_RSP);
 	/* Bit 2: an instruction fetch; executing MMIO is not emulated.  A
@@ -1101,6 +939,8 @@ static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
 	[VTX_EXIT_EXCEPTION_NMI]	= vtx_handle_exception_nmi,
 	[VTX_EXIT_EXTERNAL_INTERRUPT]	= vtx_handle_external_interrupt,
 	[VTX_EXIT_TRIPLE_FAULT]		= vtx_handle_triple_fault,
+	[VTX_EXIT_INTERRUPT_WINDOW]	= vtx_handle_interrupt_window,
+	[VTX_EXIT_NMI_WINDOW]		= vtx_handle_nmi_window,
 	[VTX_EXIT_PREEMPTION_TIMER]	= vtx_handle_preemption_timer,
 	[VTX_EXIT_CPUID]		= vtx_handle_cpuid,
 	[VTX_EXIT_GETSEC]		= vtx_inject_ud,
@@ -1147,6 +987,7 @@ int vtx_handle_exit(struct vtx_vmx_vcpu *v)
 		v->exit_rip = vtx_vmread(VTX_GUEST_RIP);
 	if (v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE)
 		return vtx_handle_entry_failure(v);
+	vtx_events_after_exit(v);
 	if (basic >= VTX_NR_EXIT_REASONS || !vtx_exit_handlers[basic])
 		return vtx_handle_unexpected(v);
 	basic = array_index_nospec(basic, VTX_NR_EXIT_REASONS);

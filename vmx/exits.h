@@ -38,7 +38,19 @@ void vtx_vcpu_set_cr4(struct vtx_vmx_vcpu *v, u64 cr4);
 bool vtx_vcpu_cr4_valid(u64 cr4);
 bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
+/* vmx/msr.c: the guest's MSRs, one table; @host: a write by user space. */
 int vtx_msr_get(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
-int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
+int vtx_msr_set(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host);
+void vtx_msr_reset(struct vtx_vmx_vcpu *v);
+
+/* vmx/events.c: what the next entry injects, and what an exit interrupted. */
+void vtx_events_prepare_entry(struct vtx_vmx_vcpu *v);
+void vtx_events_after_exit(struct vtx_vmx_vcpu *v);
+int vtx_event_inject_exception(struct vtx_vmx_vcpu *v, u8 vector, u32 error);
+int vtx_handle_interrupt_window(struct vtx_vmx_vcpu *v);
+int vtx_handle_nmi_window(struct vtx_vmx_vcpu *v);
+void vtx_events_get(struct vtx_vmx_vcpu *v, struct kvm_vcpu_events *e);
+int vtx_events_set(struct vtx_vmx_vcpu *v, const struct kvm_vcpu_events *e);
+void vtx_events_save_run(struct vtx_vmx_vcpu *v);
 
 #endif /* _VTX_VMX_EXITS_H */

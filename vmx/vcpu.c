@@ -388,8 +388,10 @@ static void vtx_vcpu_reset(struct vtx_vmx_vcpu *v)
 	vtx_vmwrite(VTX_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	v->cr8 = 0;
 	v->xcr0 = XFEATURE_MASK_FP;
+	/* vCPU 0 is the bootstrap processor, as on KVM. */
 	v->apic_base = 0xfee00000ULL | MSR_IA32_APICBASE_ENABLE |
-		       MSR_IA32_APICBASE_BSP;
+		       (v->id ? 0 : MSR_IA32_APICBASE_BSP);
+	vtx_msr_reset(v);
 }
 
 /* SDM 26.2: the fields that stay the same for the vCPU's whole life. */
@@ -400,7 +402,9 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	u64 msr;
 
 	vtx_vmwrite(VTX_PIN_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PIN]);
-	vtx_vmwrite(VTX_CPU_BASED_VM_EXEC_CONTROL, c->ctl[VTX_WORD_PROC]);
+	v->proc_ctl = c->ctl[VTX_WORD_PROC];
+	vtx_vmwrite(VTX_CPU_BASED_VM_EXEC_CONTROL, v->proc_ctl);
+	vtx_vmwrite(VTX_TSC_OFFSET, 0);	/* the guest's TSC is the host's */
 	if (!v->vpid)
 		proc2 &= ~VTX_PROC2_ENABLE_VPID;
 	vtx_vmwrite(VTX_SECONDARY_VM_EXEC_CONTROL, proc2);
@@ -724,6 +728,7 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	v->msrs_loaded = true;
 
 	do {
+		vtx_events_prepare_entry(v);
 		if (vtx_vcpu_enter(v, &host)) {
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =
@@ -744,7 +749,7 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	return r;
 }
 
-int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
+static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	int r;
@@ -772,8 +777,11 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		if (r)
 			return r;
 		/* As KVM: even with immediate_exit, the write goes out. */
-		if (exit)
+		if (exit) {
+			v->nr_exits_to_user++;
+			trace_vtx_exit_user(v->id, run->exit_reason);
 			return 0;
+		}
 	}
 	/*
 	 * kvm_run.immediate_exit follows request_interrupt_window; Linux
@@ -811,6 +819,27 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 			return r;
 		}
 	}
+}
+
+/*
+ * KVM_RUN.  With a userspace irqchip, CR8 comes from kvm_run on the way
+ * in, and kvm_run says what user space needs to inject interrupts on
+ * every way out (api.rst), -EINTR included.
+ */
+int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
+{
+	u64 cr8 = READ_ONCE(v->run->cr8);
+	int r;
+
+	if (cr8 > 15)
+		return -EINVAL;
+	v->cr8 = cr8;
+	r = __vtx_vmx_vcpu_run(v);
+	preempt_disable();
+	if (!vtx_vcpu_load(v))
+		vtx_events_save_run(v);
+	preempt_enable();
+	return r;
 }
 
 int vtx_vmx_read_vmcs(struct vtx_vmx_vcpu *v, u64 *values,
@@ -887,15 +916,21 @@ int vtx_vmx_set_regs(struct vtx_vmx_vcpu *v, const struct kvm_regs *regs)
 		v->regs[VTX_REG_R14] = regs->r14;
 		v->regs[VTX_REG_R15] = regs->r15;
 		vtx_vmwrite(VTX_GUEST_RSP, regs->rsp);
+		/*
+		 * A new RIP cancels what an earlier exit left to finish; the
+		 * same RIP does not: QEMU writes the registers back inside
+		 * its I/O handlers, and the I/O still completes, as on KVM.
+		 */
+		if (regs->rip != vtx_vmread(VTX_GUEST_RIP)) {
+			v->pending_skip = 0;
+			v->pio_in_pending = false;
+			v->mmio_pending = false;
+			v->pio_str.pending = false;
+		}
 		vtx_vmwrite(VTX_GUEST_RIP, regs->rip);
 		/* Reserved RFLAGS bits: bit 1 set, 3, 5, 15, 22-63 clear. */
 		vtx_vmwrite(VTX_GUEST_RFLAGS,
 			    (regs->rflags & 0x3f7fd5) | X86_EFLAGS_FIXED);
-		/* New registers cancel what an earlier exit left to do. */
-		v->pending_skip = 0;
-		v->pio_in_pending = false;
-		v->mmio_pending = false;
-		v->pio_str.pending = false;
 	}
 	preempt_enable();
 	return r;
@@ -925,6 +960,10 @@ void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *s)
 		s->cr8 = v->cr8;
 		s->efer = vtx_vmread(VTX_GUEST_IA32_EFER);
 		s->apic_base = v->apic_base;
+		/* A queued external interrupt, as KVM reports it here. */
+		if (v->irq_queued)
+			__set_bit(v->irq_vector,
+				  (unsigned long *)s->interrupt_bitmap);
 	}
 	preempt_enable();
 }
@@ -934,6 +973,7 @@ void vtx_vmx_get_sregs(struct vtx_vmx_vcpu *v, struct kvm_sregs *s)
 
 int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 {
+	unsigned int vector;
 	int r;
 
 	if (s->efer & ~VTX_EFER_VALID || !vtx_vcpu_cr4_valid(s->cr4) ||
@@ -974,6 +1014,13 @@ int vtx_vmx_set_sregs(struct vtx_vmx_vcpu *v, const struct kvm_sregs *s)
 		vtx_vcpu_set_cr4(v, s->cr4);
 		vtx_vcpu_set_cr0(v, s->cr0);	/* last: derives EFER.LMA */
 		r = vtx_vcpu_load_pdptrs(v);
+		/* KVM queues the lowest vector set here (QEMU sets one). */
+		vector = find_first_bit((const unsigned long *)s->interrupt_bitmap,
+					KVM_NR_INTERRUPTS);
+		if (vector < KVM_NR_INTERRUPTS) {
+			v->irq_queued = true;
+			v->irq_vector = vector;
+		}
 	}
 	preempt_enable();
 	return r;
@@ -998,7 +1045,7 @@ int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val)
 	preempt_disable();
 	r = vtx_vcpu_load(v);
 	if (!r)
-		r = vtx_msr_set(v, msr, val);
+		r = vtx_msr_set(v, msr, val, true);
 	preempt_enable();
 	return r;
 }
@@ -1053,5 +1100,121 @@ int vtx_vmx_set_fpu(struct vtx_vmx_vcpu *v, const struct kvm_fpu *fpu)
 	/* XSAVE header: x87 and SSE are no longer in their init state. */
 	if (vtx_host_xcr0)
 		*(u64 *)(v->xsave + 512) |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return 0;
+}
+
+/* KVM_GET_VCPU_EVENTS / KVM_SET_VCPU_EVENTS (vmx/events.c). */
+void vtx_vmx_get_vcpu_events(struct vtx_vmx_vcpu *v, struct kvm_vcpu_events *e)
+{
+	memset(e, 0, sizeof(*e));
+	preempt_disable();
+	if (!vtx_vcpu_load(v))
+		vtx_events_get(v, e);
+	preempt_enable();
+}
+
+int vtx_vmx_set_vcpu_events(struct vtx_vmx_vcpu *v,
+			    const struct kvm_vcpu_events *e)
+{
+	int r;
+
+	preempt_disable();
+	r = vtx_vcpu_load(v);
+	if (!r)
+		r = vtx_events_set(v, e);
+	preempt_enable();
+	return r;
+}
+
+/*
+ * KVM_GET_XSAVE / KVM_SET_XSAVE: the guest's XSAVE area in the standard
+ * (non-compacted) format, 4 KiB (SDM Vol. 1 13.4).  Without XSAVE in the
+ * host kernel, the legacy FXSAVE region with x87 and SSE marked in use,
+ * as KVM fills it.
+ */
+void vtx_vmx_get_xsave(struct vtx_vmx_vcpu *v, struct kvm_xsave *x)
+{
+	memset(x, 0, sizeof(*x));
+	memcpy(x->region, v->xsave, min_t(unsigned int, vtx_xsave_size,
+					  sizeof(x->region)));
+	if (!vtx_host_xcr0)
+		*(u64 *)((u8 *)x->region + 512) = XFEATURE_MASK_FPSSE;
+}
+
+int vtx_vmx_set_xsave(struct vtx_vmx_vcpu *v, const struct kvm_xsave *x)
+{
+	const u8 *area = (const u8 *)x->region;
+	u64 xstate_bv = *(const u64 *)(area + 512);
+	u64 allowed = vtx_host_xcr0 ?: XFEATURE_MASK_FPSSE;
+	u32 mxcsr = *(const u32 *)(area + 24);
+	unsigned int i;
+
+	/* What XRSTOR would #GP on (SDM Vol. 1 13.8): unknown components,
+	 * a compacted header, reserved header or MXCSR bits.
+	 */
+	if ((xstate_bv & ~allowed) || mxcsr & ~0xffffu)
+		return -EINVAL;
+	for (i = 520; i < 576; i++)
+		if (area[i])
+			return -EINVAL;
+	memcpy(v->xsave, area, min_t(unsigned int, vtx_xsave_size,
+				     sizeof(x->region)));
+	if (!vtx_host_xcr0)	/* FXSAVE layout: no header after 512 */
+		memset(v->xsave + 512, 0, vtx_xsave_size - 512);
+	return 0;
+}
+
+/* KVM_GET_XCRS / KVM_SET_XCRS: XCR0 only, as on KVM. */
+void vtx_vmx_get_xcrs(struct vtx_vmx_vcpu *v, struct kvm_xcrs *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (!vtx_xsave_enabled())
+		return;
+	x->nr_xcrs = 1;
+	x->xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
+	x->xcrs[0].value = v->xcr0;
+}
+
+int vtx_vmx_set_xcrs(struct vtx_vmx_vcpu *v, const struct kvm_xcrs *x)
+{
+	u64 xcr0;
+	u32 i;
+
+	if (!vtx_xsave_enabled())
+		return -EINVAL;
+	if (x->nr_xcrs > KVM_MAX_XCRS || x->flags)
+		return -EINVAL;
+	for (i = 0; i < x->nr_xcrs; i++) {
+		if (x->xcrs[i].xcr != XCR_XFEATURE_ENABLED_MASK)
+			return -EINVAL;
+		xcr0 = x->xcrs[i].value;
+		/* The guest's own XSETBV rules (SDM Vol. 1 13.3). */
+		if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~vtx_host_xcr0) ||
+		    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+			return -EINVAL;
+	}
+	for (i = 0; i < x->nr_xcrs; i++)
+		v->xcr0 = x->xcrs[i].value;
+	return 0;
+}
+
+/* KVM_GET_DEBUGREGS / KVM_SET_DEBUGREGS: vtx's shadows (MOV DR exits). */
+void vtx_vmx_get_debugregs(struct vtx_vmx_vcpu *v, struct kvm_debugregs *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->db, v->dr, sizeof(d->db));
+	d->dr6 = v->dr6;
+	d->dr7 = v->dr7;
+}
+
+int vtx_vmx_set_debugregs(struct vtx_vmx_vcpu *v,
+			  const struct kvm_debugregs *d)
+{
+	/* KVM: no flags, DR6 and DR7 are 32 bits wide. */
+	if (d->flags || d->dr6 >> 32 || d->dr7 >> 32)
+		return -EINVAL;
+	memcpy(v->dr, d->db, sizeof(v->dr));
+	v->dr6 = d->dr6 | DR6_RESERVED;
+	v->dr7 = (d->dr7 & ~0x2000ULL) | VTX_DR7_FIXED_1;
 	return 0;
 }

@@ -11,6 +11,10 @@
 #include <linux/types.h>
 #include "regs.h"
 
+/* Machine-check banks a guest may have, and MCG_CAP bits (as KVM). */
+#define VTX_MCE_BANKS		32
+#define VTX_MCE_CAP_SUPPORTED	(BIT_ULL(8) | BIT_ULL(24))	/* CTL_P, SER_P */
+
 /* DR7 bit 10 reads as 1 (SDM Vol. 3B 18.2.4). */
 #define VTX_DR7_FIXED_1	0x400ULL
 #include "lib/exit_reasons.h"
@@ -74,6 +78,23 @@ struct vtx_vmx_vcpu {
 	} mmio_op;
 	/* An instruction to skip on the next KVM_RUN (after its I/O). */
 	u8 pending_skip;
+
+	/*
+	 * Events (vmx/events.c): what KVM_INTERRUPT and KVM_NMI queued and
+	 * no entry injected yet; the primary controls as last written (the
+	 * window-exiting bits come and go).
+	 */
+	bool irq_queued;
+	u8 irq_vector;
+	u8 nmi_queued;
+	u32 proc_ctl;
+
+	/* MSRs kept for the guest (vmx/msr.c, one table). */
+	u64 misc_enable, feature_control, tsc_adjust;
+	u64 kvm_wall_clock, kvm_system_time;
+	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[4 * VTX_MCE_BANKS];
 
 	/* The exit being handled. */
 	u32 exit_reason;
@@ -143,9 +164,30 @@ void vtx_cpuid_host(u32 leaf, u32 index, u32 r[4]);
 int vtx_vmx_get_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 *val);
 int vtx_vmx_set_msr(struct vtx_vmx_vcpu *v, u32 msr, u64 val);
 
-/* The MSRs vtx virtualizes (KVM_GET_MSR_INDEX_LIST). */
-extern const u32 vtx_msr_list[];
-extern const unsigned int vtx_nr_msrs;
+/*
+ * The MSRs vtx virtualizes (KVM_GET_MSR_INDEX_LIST): writes up to @max of
+ * them to @out (may be NULL) and returns how many there are.
+ */
+unsigned int vtx_msr_index_list(u32 *out, unsigned int max);
+
+/* KVM_X86_SETUP_MCE: 0, or -EINVAL for a bank count or bit KVM refuses. */
+int vtx_vmx_setup_mce(struct vtx_vmx_vcpu *v, u64 mcg_cap);
+
+/* Events (vmx/events.c). */
+int vtx_vmx_queue_interrupt(struct vtx_vmx_vcpu *v, u32 irq);
+int vtx_vmx_queue_nmi(struct vtx_vmx_vcpu *v);
+void vtx_vmx_get_vcpu_events(struct vtx_vmx_vcpu *v, struct kvm_vcpu_events *e);
+int vtx_vmx_set_vcpu_events(struct vtx_vmx_vcpu *v,
+			    const struct kvm_vcpu_events *e);
+
+/* KVM_{GET,SET}_XSAVE, _XCRS, _DEBUGREGS. */
+void vtx_vmx_get_xsave(struct vtx_vmx_vcpu *v, struct kvm_xsave *x);
+int vtx_vmx_set_xsave(struct vtx_vmx_vcpu *v, const struct kvm_xsave *x);
+void vtx_vmx_get_xcrs(struct vtx_vmx_vcpu *v, struct kvm_xcrs *x);
+int vtx_vmx_set_xcrs(struct vtx_vmx_vcpu *v, const struct kvm_xcrs *x);
+void vtx_vmx_get_debugregs(struct vtx_vmx_vcpu *v, struct kvm_debugregs *d);
+int vtx_vmx_set_debugregs(struct vtx_vmx_vcpu *v,
+			  const struct kvm_debugregs *d);
 
 /*
  * Read every field of vtx_vmcs_field_list[] from @v's VMCS into @values;

@@ -10,7 +10,8 @@
  * The KVM capabilities vtx implements, with the value KVM_CHECK_EXTENSION
  * returns for each.  A program probes these before it relies on a feature,
  * so an entry here is a promise: add one only with the feature and its
- * test.  Not here: in-kernel irqchips, coalesced MMIO, dirty logging.
+ * test.  Not here: in-kernel irqchips, coalesced MMIO, dirty logging,
+ * kvmclock (KVM_CAP_ADJUST_CLOCK), TSC scaling, SMM, ioeventfd/irqfd.
  */
 static const struct {
 	long cap;
@@ -26,6 +27,21 @@ static const struct {
 	{ KVM_CAP_NR_VCPUS,		VTX_MAX_VCPUS },
 	{ KVM_CAP_MAX_VCPUS,		VTX_MAX_VCPUS },
 	{ KVM_CAP_MAX_VCPU_ID,		VTX_MAX_VCPUS },
+	/* What QEMU requires before it starts (accel/kvm/kvm-all.c). */
+	{ KVM_CAP_DESTROY_MEMORY_REGION_WORKS, 1 },
+	{ KVM_CAP_JOIN_MEMORY_REGIONS_WORKS, 1 },
+	{ KVM_CAP_MP_STATE,		1 },
+	/* KVM's value; without an irqchip KVM_SET_GSI_ROUTING is EINVAL. */
+	{ KVM_CAP_IRQ_ROUTING,		4096 },
+	/* The userspace irqchip's protocol: vmx/events.c. */
+	{ KVM_CAP_USER_NMI,		1 },
+	{ KVM_CAP_VCPU_EVENTS,		1 },
+	{ KVM_CAP_DEBUGREGS,		1 },
+	{ KVM_CAP_XSAVE,		1 },
+	{ KVM_CAP_XCRS,			1 },
+	{ KVM_CAP_GET_TSC_KHZ,		1 },
+	/* Machine-check banks a vCPU may have (KVM_X86_SETUP_MCE). */
+	{ KVM_CAP_MCE,			32 },
 };
 
 int vtx_check_extension(long cap)

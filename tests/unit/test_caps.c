@@ -129,8 +129,10 @@ static void test_config_bochs(void)
 		 VTX_PROC_SECONDARY_CONTROLS | VTX_PROC_CR8_LOAD_EXITING |
 		 VTX_PROC_CR8_STORE_EXITING | VTX_PROC_MOV_DR_EXITING |
 		 VTX_PROC_RDPMC_EXITING | VTX_PROC_MWAIT_EXITING |
-		 VTX_PROC_MONITOR_EXITING,
+		 VTX_PROC_MONITOR_EXITING | VTX_PROC_USE_TSC_OFFSETTING,
 		 "config: primary controls from the TRUE MSR");
+	CHECK(cfg.nmi_window && !(cfg.ctl[VTX_WORD_PROC] & VTX_PROC_NMI_WINDOW_EXITING),
+	      "config: NMI-window exiting available (virtual NMIs), starts clear");
 	CHECK(!(cfg.ctl[VTX_WORD_PROC] & VTX_PROC_CR3_LOAD_EXITING),
 	      "config: TRUE controls let CR3-load exiting be 0");
 	CHECK(!(cfg.ctl[VTX_WORD_PROC] & VTX_PROC_INTR_WINDOW_EXITING),

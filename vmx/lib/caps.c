@@ -151,7 +151,8 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 			    VTX_PROC_CR8_LOAD_EXITING |
 			    VTX_PROC_CR8_STORE_EXITING |
 			    VTX_PROC_MOV_DR_EXITING | VTX_PROC_RDPMC_EXITING |
-			    VTX_PROC_MWAIT_EXITING | VTX_PROC_MONITOR_EXITING,
+			    VTX_PROC_MWAIT_EXITING | VTX_PROC_MONITOR_EXITING |
+			    VTX_PROC_USE_TSC_OFFSETTING,
 		.toggled = VTX_PROC_INTR_WINDOW_EXITING,
 	},
 	/*
@@ -271,6 +272,15 @@ int vtx_vmcs_config_setup(struct vtx_vmcs_config *cfg,
 			      ~(u32)vtx_control_cap(msrs, c.true_controls, w));
 	}
 
+	/*
+	 * An NMI waits for the guest's NMI blocking to end with NMI-window
+	 * exiting, which needs virtual NMIs (SDM 26.2.1.1); it starts clear.
+	 */
+	c.nmi_window = (c.ctl[VTX_WORD_PIN] & VTX_PIN_VIRTUAL_NMIS) &&
+		       ((vtx_control_cap(msrs, c.true_controls, VTX_WORD_PROC) >> 32) &
+			VTX_PROC_NMI_WINDOW_EXITING) &&
+		       !(c.ctl[VTX_WORD_PROC] & VTX_PROC_NMI_WINDOW_EXITING);
+
 	caps = msrs->ept_vpid_cap;
 	if ((caps & VTX_EPT_REQUIRED) != VTX_EPT_REQUIRED) {
 		*missing = vtx_first_bit_name(VTX_WORD_EPT_VPID_CAP,
@@ -311,6 +321,7 @@ bool vtx_vmcs_config_same(const struct vtx_vmcs_config *a,
 	       a->true_controls == b->true_controls &&
 	       a->inout_info == b->inout_info &&
 	       a->preemption_timer_rate == b->preemption_timer_rate &&
+	       a->nmi_window == b->nmi_window &&
 	       a->ept_vpid_cap == b->ept_vpid_cap &&
 	       a->cr0_fixed0 == b->cr0_fixed0 &&
 	       a->cr0_fixed1 == b->cr0_fixed1 &&

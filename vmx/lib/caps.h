@@ -56,6 +56,7 @@ struct vtx_vmcs_config {
 	bool true_controls;
 	bool inout_info;		/* IA32_VMX_BASIC[54] */
 	u8 preemption_timer_rate;	/* IA32_VMX_MISC[4:0] */
+	bool nmi_window;		/* virtual NMIs and NMI-window exiting */
 	u32 ctl[VTX_NR_WORDS - 1];	/* indexed by enum vtx_control_word */
 	u64 ept_vpid_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
