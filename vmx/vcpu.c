@@ -942,8 +942,11 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		if (r)
 			return r;
 		/* As KVM: even with immediate_exit, the write goes out. */
-		if (exit)
+		if (exit) {
+			v->nr_exits_to_user++;
+			trace_vtx_exit_user(v->id, run->exit_reason);
 			return 0;
+		}
 	}
 	/*
 	 * kvm_run.immediate_exit follows request_interrupt_window; Linux
