@@ -91,6 +91,15 @@ trap '' PIPE
 # 10).  acpi=off saves another second where ACPI is not needed: the guest
 # then finds one CPU only (SeaBIOS gives no MP table), so -smp 2 keeps it.
 append="console=ttyS0 panic=-1 quiet nokaslr mitigations=off cryptomgr.notests rodata=off"
+# The guest's TSC ticks at the PC's rate.  On kvm-intel the guest learns
+# that rate from kvmclock; vtx offers no kvmclock (README), so Linux would
+# calibrate against QEMU's PIT, which needs 1000 port reads in 50 ms: in
+# the emulated PC each read through QEMU takes far longer, and the guest
+# gives up ("Unable to calibrate against PIT") and calls its TSC unstable.
+# Where the PC's own kernel was told its TSC rate (scripts/testbed), the
+# guest is told the same, on both devices alike.
+khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -z "$khz" ] || append="$append tsc_early_khz=$khz"
 
 # boot NAME INPUT QEMU-ARGS...: run QEMU under $limit; sets rc, ticks, secs
 # and leaves its stdout in $tmp.out, stderr in $tmp.err.  With INPUT, that
