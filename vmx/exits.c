@@ -420,6 +420,12 @@ static int vtx_handle_string_io(struct vtx_vmx_vcpu *v, unsigned int size,
 			   bytes, gpa, &split) ||
 	    vtx_string_rw(v, gpa, split, v->pio_data, bytes, false))
 		return vtx_emulation_failed(v);
+	/* INS into MMIO or a read-only slot is not emulated (KVM would
+	 * turn it into MMIO writes): reported, never retried for ever.
+	 */
+	if (in && (!v->is_ram(v, gpa[0], true) ||
+		   (split < bytes && !v->is_ram(v, gpa[1], true))))
+		return vtx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -570,24 +576,30 @@ int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 
 /*
  * A MOV to CR0 or CR4 that leaves PAE paging on (@pae) loads the PDPTEs
- * from the page at CR3: if that RAM is not mapped yet, it is mapped and
- * the MOV retried before anything changed.
+ * from the page at CR3, checked before anything changes: RAM not mapped
+ * yet is mapped and the MOV retried (VTX_EXIT_MAP_RAM); PDPTEs that cannot
+ * be read or have a reserved bit make it #GP (SDM Vol. 3A 4.4.1), -EINVAL.
  */
-static bool vtx_pdpte_page_unmapped(struct vtx_vmx_vcpu *v, bool pae)
+static int vtx_pdptes_usable(struct vtx_vmx_vcpu *v, bool pae)
 {
 	u64 pdpte[4];
 
 	if (!pae)
-		return false;
-	v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
-		      sizeof(pdpte));
-	return v->ram_fault;
+		return 0;
+	if (v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
+			  sizeof(pdpte)))
+		return v->ram_fault ? VTX_EXIT_MAP_RAM : -EINVAL;
+	return vtx_pdptes_valid(pdpte, min_t(unsigned int,
+					     vtx_guest_maxphyaddr(v),
+					     boot_cpu_data.x86_phys_bits)) ?
+	       0 : -EINVAL;
 }
 
 /* MOV to CR0, as the guest asked (SDM Vol. 3A 2.5: the #GP cases). */
 static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 {
 	u64 efer = vtx_vmread(VTX_GUEST_IA32_EFER);
+	int r;
 
 	if (cr0 >> 32 || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
 	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
@@ -596,10 +608,10 @@ static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 	if ((cr0 & X86_CR0_PG) && !(v->cr0 & X86_CR0_PG) &&
 	    (efer & EFER_LME) && !(v->cr4 & X86_CR4_PAE))
 		return vtx_inject_gp(v);
-	if (vtx_pdpte_page_unmapped(v, (cr0 & X86_CR0_PG) &&
-				    (v->cr4 & X86_CR4_PAE) &&
-				    !(efer & EFER_LME)))
-		return VTX_EXIT_MAP_RAM;
+	r = vtx_pdptes_usable(v, (cr0 & X86_CR0_PG) &&
+			      (v->cr4 & X86_CR4_PAE) && !(efer & EFER_LME));
+	if (r)
+		return r == VTX_EXIT_MAP_RAM ? r : vtx_inject_gp(v);
 	vtx_vcpu_set_cr0(v, cr0);
 	if (vtx_vcpu_load_pdptrs(v))
 		return vtx_inject_gp(v);
@@ -609,7 +621,8 @@ static int vtx_write_cr0(struct vtx_vmx_vcpu *v, u64 cr0)
 /* MOV to CR4: the #GP cases of SDM Vol. 3A 2.5 (lib/cregs.c). */
 static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 {
-	u32 r[4];
+	u32 id[4];
+	int r;
 	struct vtx_cr4_ctx c = {
 		.valid_bits = vtx_vcpu_cr4_valid_bits(v),
 		.old_cr4 = v->cr4,
@@ -617,13 +630,14 @@ static int vtx_write_cr4(struct vtx_vmx_vcpu *v, u64 cr4)
 		.long_mode = vtx_long_mode(),
 	};
 
-	vtx_vcpu_cpuid(v, 1, 0, r);
-	c.guest_pcid = r[VTX_CPUID_ECX] & BIT(17);
+	vtx_vcpu_cpuid(v, 1, 0, id);
+	c.guest_pcid = id[VTX_CPUID_ECX] & BIT(17);
 	if (!vtx_cr4_write_valid(&c, cr4))
 		return vtx_inject_gp(v);
-	if (vtx_pdpte_page_unmapped(v, (v->cr0 & X86_CR0_PG) &&
-				    (cr4 & X86_CR4_PAE) && !vtx_long_mode()))
-		return VTX_EXIT_MAP_RAM;
+	r = vtx_pdptes_usable(v, (v->cr0 & X86_CR0_PG) &&
+			      (cr4 & X86_CR4_PAE) && !vtx_long_mode());
+	if (r)
+		return r == VTX_EXIT_MAP_RAM ? r : vtx_inject_gp(v);
 	vtx_vcpu_set_cr4(v, cr4);
 	if (vtx_vcpu_load_pdptrs(v))
 		return vtx_inject_gp(v);
