@@ -803,9 +803,9 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	vtx_update_host_cr4(v);
-	vtx_l1d_flush();
 
 	trace_vtx_entry(v->id, v->launched);
+	vtx_l1d_flush();	/* last: nothing may refill L1D after it */
 	failed = vtx_vmenter(v->regs, v->launched);
 	v->exit_tsc_start = rdtsc();
 	v->nr_entries++;

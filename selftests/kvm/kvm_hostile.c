@@ -151,7 +151,8 @@ asm(".pushsection .rodata\n"
 	"	add $8, %rsp\n"
 	"	iretq\n"
 	/*
-	 * Touch the #DB gate's IDT page and the stack page first: this
+	 * Touch the pages #DB delivery reads and writes first (the IDT,
+	 * the GDT for the gate's code segment, the stack): this
 	 * checks how #DB is reflected, not how an event whose delivery
 	 * meets guest RAM not yet mapped is re-delivered (IDT-vectoring
 	 * information, SDM 28.2.4: a trap-like #DB lost there is not
@@ -159,6 +160,7 @@ asm(".pushsection .rodata\n"
 	 */
 	"g_x64_touch:\n"
 	"	mov " XSTR(IDT_GPA) " + 16, %rax\n"
+	"	mov " XSTR(GDT_GPA) " + " XSTR(GDT_CODE64) ", %rax\n"
 	"	ret\n"
 	"g_x64_tf:\n"
 	"	call g_x64_touch\n"
