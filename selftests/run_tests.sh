@@ -81,6 +81,9 @@ if [ -d "$dir/kvm" ]; then
 		run_test "$t (vtx)" "$dir/kvm/$t" /dev/vtx
 	done
 	run_test vtx_as_kvm_test.sh sh "$dir/vtx_as_kvm_test.sh"
+	# Debian's QEMU booting Linux, with vtx standing in for /dev/kvm;
+	# skipped where the PC carries no QEMU (scripts/testbed --qemu).
+	run_test "vtx_qemu_test.sh (vtx)" sh "$dir/vtx_qemu_test.sh" /dev/vtx
 	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
 	run_test vtx_study_test.sh sh "$dir/vtx_study_test.sh"
 	echo "# selftest: kvm-intel, the reference"
@@ -94,6 +97,8 @@ if [ -d "$dir/kvm" ]; then
 		done
 		# The launcher's guests on kvm-intel, compared with vtx's runs.
 		run_test "vtx_run_test.sh (kvm-intel)" sh "$dir/vtx_run_test.sh" /dev/kvm
+		# The same QEMU boots on kvm-intel: what vtx's run must match.
+		run_test "vtx_qemu_test.sh (kvm-intel)" sh "$dir/vtx_qemu_test.sh" /dev/kvm
 		kvm_intel_unload 2>&1 | sed 's/^/# /'
 	else
 		printf '%s\n' "$msg" | sed 's/^/# /'
