@@ -14,7 +14,8 @@
 #   2, 3   -machine pc, 1 CPU: the guest reaches its marker and QEMU exits
 #          through isa-debug-exit; the guest's kernel log shows no lost
 #          interrupts, no clock trouble, no lockups
-#   4, 5   the same with -smp 2: both CPUs online in the guest
+#   4, 5   the same with -smp 2: both CPUs online in the guest (only with
+#          VTX_QEMU_SMP=1: QEMU 7.2 livelocks there, see below)
 #   6, 7   -machine isapc -cpu qemu64,-apic: the timer through the 8259 PIC
 #   8      the serial port both ways: a command sent on QEMU's stdin runs
 #          in the guest and its answer comes back on QEMU's stdout
@@ -143,7 +144,7 @@ clean_exit() {
 # be trusted, or that something hung or broke: none may appear.
 bad_log() {
 	tr -d '\r' <"$tmp.out" | sed -n 's/^VTX-GUEST: log: //p' |
-		grep -E "lost|[Uu]nstable|[Ss]purious|timer doesn't work|MP-BIOS bug|Unable to calibrate|[Cc]alibration failed|hung_task|blocked for more than|soft lockup|hard LOCKUP|watchdog: BUG|WARNING:|BUG:|Oops|Call Trace"
+		grep -E "lost|[Uu]nstable|[Ss]purious|timer doesn't work|MP-BIOS bug|Unable to calibrate|[Cc]alibration failed|hung_task|blocked for more than|soft lockup|hard LOCKUP|watchdog: BUG|WARNING:|BUG:|Oops|Call Trace|unchecked MSR access"
 }
 
 n=0 status=0 hung=""
@@ -166,7 +167,9 @@ log_result() {	# log_result NAME: test of the last boot's kernel log
 	if [ -z "$bad" ] && clean_exit; then
 		result OK "$1: guest log clean ($nlog lines looked at)"
 	else
-		[ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/#   /'
+		# All the lines the guest sent, for the context of the bad ones.
+		tr -d '\r' <"$tmp.out" | sed -n 's/^VTX-GUEST: log: /#   /p'
+		[ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/#   counted: /'
 		result FAIL "$1: guest log clean (no lost interrupts, clock or lockup complaints)"
 	fi
 }
@@ -228,7 +231,18 @@ else
 fi
 
 # 4, 5: two vCPUs, both brought up by the guest through the local APICs.
-if [ -z "$hung" ]; then
+# Only with VTX_QEMU_SMP=1: Debian's QEMU 7.2 itself livelocks there.  With
+# kernel-irqchip=off and -smp 2 it printed nothing in 60 s on kvm-intel in
+# the PC (and then needed SIGKILL), on vtx in the PC, and on the development
+# host's own KVM (AMD, two CPUs); gdb on the latter showed one vCPU thread
+# spinning in user space through process_queued_cpu_work() with the big
+# QEMU lock while the main loop and the other vCPU waited for that lock.
+# Not the hypervisor's doing, then, and no result to compare.
+if [ "${VTX_QEMU_SMP:-0}" != 1 ]; then
+	n=$((n + 2))
+	echo "ok $((n - 1)) - pc, -smp 2 # SKIP QEMU 7.2 livelocks with kernel-irqchip=off and 2 vCPUs (seen on kvm-intel, vtx and AMD KVM alike); VTX_QEMU_SMP=1 runs it"
+	echo "ok $n - pc, -smp 2: guest log # SKIP as above"
+elif [ -z "$hung" ]; then
 	boot "pc, 2 CPUs" "" -machine pc,kernel-irqchip=off -smp 2 -append "$append"
 	up=$(sed -n 's/.*VTX-GUEST: up: //p' "$tmp.out" | tr -d '\r')
 	if clean_exit && [ "$up" = "2 0-1" ]; then
