@@ -203,7 +203,7 @@ if [ "$bench" != 0 ]; then
 	# From QEMU's start to its exit: the guest's marker and its write to
 	# the exit port are a few lines apart.
 	row=$(echo $all | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 }
-		END { printf "{\"name\": \"qemu_linux_boot\", \"desc\": \"QEMU boots Linux to its marker (%d runs)\", \"unit\": \"ticks\", \"better\": \"lower\", \"median\": %.1f, \"min\": %.1f, \"max\": %.1f}\n", NR, v[int((NR + 1) / 2)], v[1], v[NR] }')
+		END { printf "{\"name\": \"qemu_linux_boot\", \"desc\": \"QEMU: Linux to marker (%d boots)\", \"unit\": \"ticks\", \"better\": \"lower\", \"median\": %.1f, \"min\": %.1f, \"max\": %.1f}\n", NR, v[int((NR + 1) / 2)], v[1], v[NR] }')
 	echo "$row"
 	[ -z "$json" ] || echo "$row" >"$json"
 	rm -f "$tmp.out" "$tmp.err"
