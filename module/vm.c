@@ -35,10 +35,10 @@ static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 	if (!s->used)
 		return;
 	/* Out of the exit handlers' sight first, then out of EPT. */
-	spin_lock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
 	old = *s;
 	memset(s, 0, sizeof(*s));
-	spin_unlock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 	vtx_ept_unmap(&vm->ept, old.gpa, old.npages << PAGE_SHIFT);
 	vtx_ept_flush(&vm->ept);
 	xa_for_each(old.pages, i, page)
@@ -104,7 +104,7 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 		return -ENOMEM;
 	}
 	xa_init(pages);
-	spin_lock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
 	s->writable = writable;
 	s->flags = m->flags;
 	s->gpa = m->guest_phys_addr;
@@ -113,7 +113,7 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 	s->nr_pinned = 0;
 	s->pages = pages;
 	s->used = true;
-	spin_unlock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 	return 0;
 }
 
@@ -136,14 +136,14 @@ static int vtx_slot_move(struct vtx_vm *vm, struct vtx_memslot *s, u64 gpa)
 	if (!pages)
 		return -ENOMEM;
 	xa_init(pages);
-	spin_lock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
 	old_gpa = s->gpa;
 	old_pages = s->pages;
 	nr_pinned = s->nr_pinned;
 	s->gpa = gpa;
 	s->pages = pages;
 	s->nr_pinned = 0;
-	spin_unlock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 	vtx_ept_unmap(&vm->ept, old_gpa, s->npages << PAGE_SHIFT);
 	vtx_ept_flush(&vm->ept);
 	xa_for_each(old_pages, i, page)
@@ -178,16 +178,22 @@ static u64 vtx_slot_perms(const struct vtx_memslot *s)
 	return perms;
 }
 
-/* Take pages @i to @i + @n of @s back from the handlers' sight. */
+/*
+ * Take pages @i to @i + @n of @s back from the handlers' sight.  The
+ * xarray has its own lock (a spinlock_t, so not under the raw
+ * slots_lock); taking slots_lock afterwards waits out a handler that
+ * found one of the pages before the erase and may still be copying:
+ * the caller may unpin them on return.
+ */
 static void vtx_slot_unpublish(struct vtx_vm *vm, struct vtx_memslot *s,
 			       unsigned long i, unsigned long n)
 {
 	unsigned long j;
 
-	spin_lock(&vm->slots_lock);
 	for (j = 0; j < n; j++)
 		xa_erase(s->pages, i + j);
-	spin_unlock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 }
 
 /*
@@ -318,10 +324,10 @@ bool vtx_vm_is_ram(struct vtx_vm *vm, u64 gpa, bool write)
 	struct vtx_memslot *s;
 	bool ram;
 
-	spin_lock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
 	s = vtx_slot_find(vm, gpa);
 	ram = s && (!write || !(s->flags & KVM_MEM_READONLY));
-	spin_unlock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 	return ram;
 }
 
@@ -391,7 +397,7 @@ static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 {
 	int r = -EFAULT;
 
-	spin_lock(&vm->slots_lock);
+	raw_spin_lock(&vm->slots_lock);
 	while (len) {
 		unsigned int off = gpa & (PAGE_SIZE - 1);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
@@ -419,7 +425,7 @@ static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 	}
 	r = 0;
 out:
-	spin_unlock(&vm->slots_lock);
+	raw_spin_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -523,7 +529,7 @@ int vtx_vm_create(unsigned long type)
 	if (!vm)
 		return -ENOMEM;
 	mutex_init(&vm->lock);
-	spin_lock_init(&vm->slots_lock);
+	raw_spin_lock_init(&vm->slots_lock);
 	raw_spin_lock_init(&vm->tsc_sync.lock);
 	kref_init(&vm->ref);
 	r = vtx_ept_init(&vm->ept, vtx_vmx_config()->ept_vpid_cap);

@@ -43,9 +43,12 @@ struct vtx_vm {
 	struct kref ref;		/* the VM fd and each vCPU */
 	struct mutex lock;		/* slots and vCPU creation */
 	/* Also held, briefly, to change the slots and their pages[]: exit
-	 * handlers look them up with it, in atomic context.
+	 * handlers look them up with it, in atomic context (preemption off
+	 * for the guest's FPU state).  Raw: under PREEMPT_RT a spinlock_t
+	 * sleeps, which that context forbids.  Nothing that may sleep, or
+	 * that takes a spinlock_t (xa_store(), xa_erase()), runs under it.
 	 */
-	spinlock_t slots_lock;
+	raw_spinlock_t slots_lock;
 	struct vtx_memslot slots[VTX_MAX_SLOTS];
 	struct vtx_ept ept;
 	bool ept_2m;
