@@ -301,7 +301,7 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-static int guest_create(struct guest *g, struct vm *vm, int vcpu_id, int id)
+static int hp_guest_create(struct guest *g, struct vm *vm, int vcpu_id, int id)
 {
 	struct kvm_regs r;
 
@@ -482,7 +482,7 @@ int main(int argc, char **argv)
 			vm_load_code(vms[i], g_hp_start, g_hp_end);
 	}
 	for (i = 0; i < NR_VCPUS && good; i++)
-		good = !guest_create(&guests[i], vms[i / VCPUS_PER_VM],
+		good = !hp_guest_create(&guests[i], vms[i / VCPUS_PER_VM],
 				     i % VCPUS_PER_VM, i);
 	for (i = 0; i < NR_VCPUS && good; i++) {
 		good = !pthread_create(&guests[i].thread, NULL, vcpu_thread,
