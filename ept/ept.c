@@ -186,7 +186,11 @@ int vtx_ept_set_writable(struct vtx_ept *ept, u64 gpa, bool writable)
 		if (d.leaf && (level == 1 || writable))
 			break;
 		if (d.leaf) {
-			/* Only a whole 4 KiB page can be protected alone. */
+			/* Only a whole 4 KiB page can be protected alone;
+			 * vtx maps no 1 GiB pages to split.
+			 */
+			if (level != 2)
+				return -EINVAL;
 			r = vtx_ept_split(ept, entry);
 			if (r)
 				return r;
