@@ -30,6 +30,7 @@
  * slots_lock held, because vtx_vm_access() sets bits in atomic context.
  */
 #include <linux/kvm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -78,11 +79,14 @@ static bool vtx_dirty_protect(struct vtx_vm *vm, struct vtx_memslot *s,
 	u64 w;
 	int b;
 
-	for (w = 0; w < nwords; w++)
+	for (w = 0; w < nwords; w++) {
 		for (b = 0; mask[w] && b < 64; b++)
 			if (mask[w] & (1ULL << b))
 				flush |= vtx_dirty_protect_page(vm, s,
 							(first + w) * 64 + b);
+		/* An INITIALLY_SET log of a large slot is long to go through. */
+		cond_resched();
+	}
 	return flush;
 }
 
