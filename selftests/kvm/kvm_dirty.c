@@ -116,7 +116,13 @@ static int guest_call(struct vcpu *v, __u64 rip, struct kvm_regs *r)
 	int ret;
 
 	r->rip = rip;
-	r->rflags = X86_RFLAGS_FIXED;
+	/*
+	 * IF = 1: Bochs takes no external-interrupt exit from a guest with
+	 * IF = 0, and a guest that never exits (the racing writer, under
+	 * kvm-intel's PML) would keep the host's CPU from everything else.
+	 * No interrupt is ever injected.
+	 */
+	r->rflags = X86_RFLAGS_FIXED | X86_RFLAGS_IF;
 	if (vcpu_set_regs(v, r))
 		return 0;
 	for (;;) {
