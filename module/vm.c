@@ -206,7 +206,8 @@ static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 	int r;
 
 	/* A logging slot is protected page by page: 4 KiB pages only. */
-	if (!vm->ept_2m || s->dirty_bitmap || folio_order(page_folio(page)) < 9 ||
+	if (!vm->ept_2m || s->dirty_bitmap ||
+	    folio_order(page_folio(page)) < 9 ||
 	    !vtx_ept_2m_chunk(s->gpa, s->uaddr, s->npages, i, &first))
 		return 1;
 	j = first;
@@ -321,7 +322,9 @@ static int vtx_vm_set_memory(struct vtx_vm *vm,
 	mutex_lock(&vm->lock);
 	s = &vm->slots[id];
 	if (s->used) {
-		/* KVM: a slot is deleted (size 0) or left as it is. */
+		/* KVM: a slot is deleted (size 0), has its logging switched
+		 * (KVM_MR_FLAGS_ONLY), or is left as it is.
+		 */
 		if (!m->memory_size)
 			vtx_slot_release(vm, s);
 		else if (m->guest_phys_addr == s->gpa &&
