@@ -29,6 +29,9 @@
  */
 #include <pthread.h>
 #include "kvm_util.h"
+#include "vtx.h"
+
+static int on_vtx;
 
 #define TRACK_SLOT	1
 #define TRACK_GPA	0x10000000ULL
@@ -365,6 +368,42 @@ static void test_exact(int kvm)
 
 /* ---- logging switched on and off on a live slot ---------------------------- */
 
+/*
+ * vtx only: of [@gpa, @gpa + @size), the bytes EPT maps with 2 MiB pages
+ * and the bytes it lets the guest write (VTX_GET_EPT_MAPPINGS); -1 if the
+ * dump failed.
+ */
+static int vtx_ept_bytes(struct vm *vm, __u64 gpa, __u64 size, __u64 *big,
+			 __u64 *writable)
+{
+	const __u32 max = 8192;
+	struct vtx_ept_mappings *m;
+	__u32 i;
+
+	m = calloc(1, sizeof(*m) + max * sizeof(m->mappings[0]));
+	if (!m)
+		return -1;
+	m->nr = max;
+	if (ioctl(vm->fd, VTX_GET_EPT_MAPPINGS, m)) {
+		diag("  VTX_GET_EPT_MAPPINGS: %s", errno_name(errno));
+		free(m);
+		return -1;
+	}
+	*big = *writable = 0;
+	for (i = 0; i < m->nr; i++) {
+		struct vtx_ept_mapping *e = &m->mappings[i];
+
+		if (e->gpa < gpa || e->gpa + e->size > gpa + size)
+			continue;
+		if (e->page_size == 0x200000)
+			*big += e->size;
+		if (e->perms & VTX_EPT_PERM_WRITE)
+			*writable += e->size;
+	}
+	free(m);
+	return 0;
+}
+
 static void test_toggle(int kvm)
 {
 	__u64 want[WORDS(TRACK_PAGES)], got[WORDS(TRACK_PAGES)];
@@ -372,7 +411,8 @@ static void test_toggle(int kvm)
 	struct vcpu *v;
 	struct kvm_regs r;
 	__u8 *raw, *track;
-	unsigned int i, bad;
+	unsigned int i, n, bad;
+	__u64 big = 0, w = 0;
 
 	if (!vm)
 		tap_bail("cannot create a VM");
@@ -387,6 +427,9 @@ static void test_toggle(int kvm)
 			       track), 0, 0, "a 4 MiB slot without logging");
 	r = regs_of(0x33, TRACK_SIZE, 0, 0, TRACK_GPA);
 	ok(guest_call(v, D_ADDR(g_d_stos), &r), "the guest writes all of it");
+	if (on_vtx && !vtx_ept_bytes(vm, TRACK_GPA, TRACK_SIZE, &big, &w))
+		diag("  vtx, before logging: %llu KiB of 4096 in 2 MiB EPT pages",
+		     (unsigned long long)big >> 10);
 	ok_ioctl(get_log(vm, TRACK_SLOT, got), -1, ENOENT,
 		 "KVM_GET_DIRTY_LOG of a slot that does not log: ENOENT");
 
@@ -399,6 +442,17 @@ static void test_toggle(int kvm)
 	random_set(want, TRACK_PAGES, 200);
 	ok(guest_write_pages(v, TRACK_GPA, want, TRACK_PAGES, 0x44444444),
 	   "the guest stores to a random set of pages it had written");
+	if (on_vtx) {
+		for (i = 0, n = 0; i < TRACK_PAGES; i++)
+			n += !!(want[i / 64] & (1ULL << (i % 64)));
+		ok(!vtx_ept_bytes(vm, TRACK_GPA, TRACK_SIZE, &big, &w) &&
+		   !big && w == n * 0x1000ULL,
+		   "(vtx) EPT: 4 KiB pages only, writable just the %u written "
+		   "since (%llu KiB in 2 MiB pages, %llu KiB writable)", n,
+		   (unsigned long long)big >> 10, (unsigned long long)w >> 10);
+	} else {
+		skip("the EPT dump is vtx's", "(vtx) EPT: 4 KiB pages only");
+	}
 	log_is(vm, TRACK_SLOT, TRACK_PAGES, want, "exactly that set");
 
 	ok_ioctl(vm_set_region(vm->fd, TRACK_SLOT, 0, TRACK_GPA, TRACK_SIZE,
@@ -734,9 +788,10 @@ int main(int argc, char **argv)
 	int kvm = kvm_open_dev(path);
 
 	kvm_require_cap(kvm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	on_vtx = kvm_path_is_vtx(path);
 	kvm_watchdog(300);
 	srandom(20261130);
-	tap_plan(83);
+	tap_plan(84);
 	test_exact(kvm);
 	test_toggle(kvm);
 	test_manual(kvm);
