@@ -368,6 +368,47 @@ static void test_exact(int kvm)
 
 /* ---- logging switched on and off on a live slot ---------------------------- */
 
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+
+/*
+ * Linux turns transparent huge pages off on machines under 512 MiB, as
+ * the test bed's PC is: "madvise" for the slot that may use them (root
+ * only; otherwise the slot simply gets 4 KiB pages).  Returns the mode to
+ * put back, or NULL.
+ */
+static const char *thp_madvise(void)
+{
+	static char was[32];
+	char buf[128], *l, *r;
+	FILE *f = fopen(THP_ENABLED, "r");
+
+	if (!f)
+		return NULL;
+	l = fgets(buf, sizeof(buf), f) ? strchr(buf, '[') : NULL;
+	fclose(f);
+	r = l ? strchr(l, ']') : NULL;
+	if (!r || r - l - 1 >= (long)sizeof(was))
+		return NULL;
+	memcpy(was, l + 1, r - l - 1);
+	was[r - l - 1] = '\0';
+	f = fopen(THP_ENABLED, "w");
+	if (!f)
+		return NULL;
+	fputs("madvise", f);
+	fclose(f);
+	return was;
+}
+
+static void thp_restore(const char *was)
+{
+	FILE *f = was ? fopen(THP_ENABLED, "w") : NULL;
+
+	if (f) {
+		fputs(was, f);
+		fclose(f);
+	}
+}
+
 /*
  * vtx only: of [@gpa, @gpa + @size), the bytes EPT maps with 2 MiB pages
  * and the bytes it lets the guest write (VTX_GET_EPT_MAPPINGS); -1 if the
@@ -413,6 +454,7 @@ static void test_toggle(int kvm)
 	__u8 *raw, *track;
 	unsigned int i, n, bad;
 	__u64 big = 0, w = 0;
+	const char *thp_was;
 
 	if (!vm)
 		tap_bail("cannot create a VM");
@@ -422,11 +464,13 @@ static void test_toggle(int kvm)
 	if (!raw)
 		tap_bail("mmap: %s", strerror(errno));
 	track = (__u8 *)(((unsigned long)raw + 0x1fffff) & ~0x1fffffUL);
+	thp_was = thp_madvise();
 	madvise(track, TRACK_SIZE, MADV_HUGEPAGE);
 	ok_ioctl(vm_set_region(vm->fd, TRACK_SLOT, 0, TRACK_GPA, TRACK_SIZE,
 			       track), 0, 0, "a 4 MiB slot without logging");
 	r = regs_of(0x33, TRACK_SIZE, 0, 0, TRACK_GPA);
 	ok(guest_call(v, D_ADDR(g_d_stos), &r), "the guest writes all of it");
+	thp_restore(thp_was);
 	if (on_vtx && !vtx_ept_bytes(vm, TRACK_GPA, TRACK_SIZE, &big, &w))
 		diag("  vtx, before logging: %llu KiB of 4096 in 2 MiB EPT pages",
 		     (unsigned long long)big >> 10);
@@ -443,10 +487,12 @@ static void test_toggle(int kvm)
 	ok(guest_write_pages(v, TRACK_GPA, want, TRACK_PAGES, 0x44444444),
 	   "the guest stores to a random set of pages it had written");
 	if (on_vtx) {
+		int e;
+
 		for (i = 0, n = 0; i < TRACK_PAGES; i++)
 			n += !!(want[i / 64] & (1ULL << (i % 64)));
-		ok(!vtx_ept_bytes(vm, TRACK_GPA, TRACK_SIZE, &big, &w) &&
-		   !big && w == n * 0x1000ULL,
+		e = vtx_ept_bytes(vm, TRACK_GPA, TRACK_SIZE, &big, &w);
+		ok(!e && !big && w == n * 0x1000ULL,
 		   "(vtx) EPT: 4 KiB pages only, writable just the %u written "
 		   "since (%llu KiB in 2 MiB pages, %llu KiB writable)", n,
 		   (unsigned long long)big >> 10, (unsigned long long)w >> 10);
