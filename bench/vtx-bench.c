@@ -12,6 +12,8 @@
  * median, min and max of --reps repetitions after a few warm-up runs.
  * Every run is checked (its exits, the guest's registers at HLT): a
  * number from a run that did not do what it should is never printed.
+ * The dirty-logging rows use a second slot, 1 GiB with
+ * KVM_MEM_LOG_DIRTY_PAGES, of which the guest dirties 16 MiB per run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +46,9 @@
 #define PIO_PORT	0x80
 #define INTR_VECTOR	0x20			/* injected by KVM_INTERRUPT */
 #define EOI_PORT	0x20			/* the PIC's, as a handler's EOI */
+#define DIRTY_GPA	0x40000000ULL		/* the logging slot: 1 GiB */
+#define DIRTY_SIZE	(1ULL << 30)
+#define DIRTY_PAGES	4096			/* dirtied per run: 16 MiB */
 
 #define SEL_CODE32	0x08
 #define SEL_DATA32	0x10
@@ -71,7 +76,7 @@
  */
 asm(".pushsection .rodata\n"
 	".global g_start, g_end, g_halt, g_cpuid, g_wbinvd, g_pio, g_mmio\n"
-	".global g_compute, g_intr, g_intr_handler\n"
+	".global g_compute, g_intr, g_intr_handler, g_dirty\n"
 	"g_start:\n"
 	".code32\n"
 	"g_halt:\n"
@@ -138,12 +143,20 @@ asm(".pushsection .rodata\n"
 	"	rdtsc\n"
 	"	sub %ebp, %eax\n"
 	"	hlt\n"
+	/* One store to each of EDI pages from EBX on. */
+	"g_dirty:\n"
+	"1:	mov %eax, (%ebx)\n"
+	"	add $4096, %ebx\n"
+	"	dec %edi\n"
+	"	jnz 1b\n"
+	"	hlt\n"
 	"g_end:\n"
 	".code64\n"
 	".popsection\n");
 
 extern const unsigned char g_start[], g_end[], g_halt[], g_cpuid[],
-	g_wbinvd[], g_pio[], g_mmio[], g_compute[], g_intr[], g_intr_handler[];
+	g_wbinvd[], g_pio[], g_mmio[], g_compute[], g_intr[], g_intr_handler[],
+	g_dirty[];
 
 #define GUEST_ADDR(label)	(CODE_GPA + (uint64_t)((label) - g_start))
 
@@ -162,7 +175,8 @@ enum row_id {
 	R_WBINVD, R_CPUID, R_PIO, R_MMIO, R_INTR,
 	R_SETUP, R_SETUP_VM, R_SETUP_SLOT, R_SETUP_VCPU, R_SETUP_RUN,
 	R_TEARDOWN, R_TEARDOWN_CLOSE, R_TEARDOWN_UNMAP,
-	R_COMPUTE_RATE, R_COMPUTE_HOST, NR_ROWS
+	R_COMPUTE_RATE, R_COMPUTE_HOST,
+	R_DIRTY_PAGE, R_DIRTY_LOG, R_DIRTY_LOG_CLEAN, NR_ROWS
 };
 
 struct row {
@@ -206,6 +220,13 @@ static struct row rows[NR_ROWS] = {
 			     "rounds/Mtick", "higher" },
 	[R_COMPUTE_HOST] = { "compute_run", "compute, KVM_RUN seen by host",
 			     "ticks", "lower" },
+	[R_DIRTY_PAGE] = { "dirty_page", "dirty log: a page's first write",
+			   "ticks/page", "lower" },
+	[R_DIRTY_LOG] = { "dirty_log", "GET_DIRTY_LOG 1 GiB, 16 MiB dirty",
+			  "ticks", "lower" },
+	[R_DIRTY_LOG_CLEAN] = { "dirty_log_clean",
+				"GET_DIRTY_LOG 1 GiB, clean", "ticks",
+				"lower" },
 };
 
 static const char *dev_path;
@@ -687,6 +708,71 @@ static void bench_compute(struct vm *vm, int rep)
 	record(R_COMPUTE_HOST, rep, t1 - t0);
 }
 
+/*
+ * Dirty logging, as a migrating VMM pays for it: the guest writes
+ * DIRTY_PAGES pages that the last KVM_GET_DIRTY_LOG protected again (each
+ * write is what logging costs the guest), then the log of the 1 GiB slot
+ * is read with those pages dirty, and once more clean.
+ */
+static void bench_dirty(struct vm *vm, int rep)
+{
+	static const size_t bytes = DIRTY_SIZE / 4096 / 8;
+	static uint64_t *log;
+	struct kvm_dirty_log get = { .slot = 1 };
+	struct kvm_regs regs;
+	uint64_t t0, t1, t2, t3, t4, t5, n = 0;
+	size_t i;
+	int r;
+
+	if (!log) {
+		struct kvm_userspace_memory_region region = {
+			.slot = 1, .flags = KVM_MEM_LOG_DIRTY_PAGES,
+			.guest_phys_addr = DIRTY_GPA,
+			.memory_size = DIRTY_SIZE,
+		};
+		void *p = mmap(NULL, DIRTY_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap of the logging slot: %s", strerror(errno));
+		region.userspace_addr = (uintptr_t)p;
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+			die("KVM_SET_USER_MEMORY_REGION with logging: %s",
+			    strerror(errno));
+		log = calloc(1, bytes);
+		if (!log)
+			die("out of memory");
+	}
+	get.dirty_bitmap = log;
+	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &get))
+		die("KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	vcpu_start(vm, GUEST_ADDR(g_dirty), DIRTY_PAGES, DIRTY_GPA);
+	t0 = tsc();
+	r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	t1 = tsc();
+	check_exit(vm, r, KVM_EXIT_HLT, "dirty_page");
+	check_done(vm, "dirty_page", &regs);
+	t2 = tsc();
+	r = ioctl(vm->fd, KVM_GET_DIRTY_LOG, &get);
+	t3 = tsc();
+	if (r)
+		die("KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	for (i = 0; i < bytes / 8; i++)
+		n += __builtin_popcountll(log[i]);
+	if (n != DIRTY_PAGES || log[0] != ~0ULL)
+		die("dirty_log: %llu pages logged, expected the first %u",
+		    (unsigned long long)n, DIRTY_PAGES);
+	t4 = tsc();
+	r = ioctl(vm->fd, KVM_GET_DIRTY_LOG, &get);
+	t5 = tsc();
+	if (r || log[0])
+		die("dirty_log_clean: %s", r ? strerror(errno) : "pages logged");
+	record(R_DIRTY_PAGE, rep, (double)(t1 - t0) / DIRTY_PAGES);
+	record(R_DIRTY_LOG, rep, t3 - t2);
+	record(R_DIRTY_LOG_CLEAN, rep, t5 - t4);
+}
+
 /* ---- results ------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -887,6 +973,7 @@ int main(int argc, char **argv)
 		bench_intr(&vm, rep);
 		bench_setup(rep);
 		bench_compute(&vm, rep);
+		bench_dirty(&vm, rep);
 	}
 
 	for (i = 0; i < NR_ROWS; i++)

@@ -153,6 +153,58 @@ void vtx_ept_unmap(struct vtx_ept *ept, u64 gpa, u64 size)
 	}
 }
 
+/*
+ * Replace the 2 MiB leaf at *@entry by a page table of 512 4 KiB leaves
+ * that map the same pages alike.  Until the caller's INVEPT the CPU may
+ * use the old translation or the new ones: both lead to the same memory.
+ */
+static int vtx_ept_split(struct vtx_ept *ept, u64 *entry)
+{
+	u64 large = READ_ONCE(*entry), *table;
+	unsigned int i;
+
+	table = vtx_ept_alloc_table(ept);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < 512; i++)
+		table[i] = vtx_ept_split_entry(large, i);
+	WRITE_ONCE(*entry, vtx_ept_table_entry(virt_to_phys(table)));
+	return 0;
+}
+
+int vtx_ept_set_writable(struct vtx_ept *ept, u64 gpa, bool writable)
+{
+	u64 *table = ept->root, *entry, e;
+	struct vtx_ept_decoded d;
+	int level, r;
+
+	for (level = VTX_EPT_LEVELS; level >= 1; level--) {
+		entry = &table[vtx_ept_index(gpa, level)];
+		vtx_ept_decode(READ_ONCE(*entry), level, &d);
+		if (!d.present)
+			return 0;
+		if (d.leaf && (level == 1 || writable))
+			break;
+		if (d.leaf) {
+			/* Only a whole 4 KiB page can be protected alone;
+			 * vtx maps no 1 GiB pages to split.
+			 */
+			if (level != 2)
+				return -EINVAL;
+			r = vtx_ept_split(ept, entry);
+			if (r)
+				return r;
+			vtx_ept_decode(READ_ONCE(*entry), level, &d);
+		}
+		table = phys_to_virt(d.addr);
+	}
+	e = READ_ONCE(*entry);
+	if (!!(e & VTX_EPT_WRITE) == writable)
+		return 0;
+	WRITE_ONCE(*entry, writable ? e | VTX_EPT_WRITE : e & ~VTX_EPT_WRITE);
+	return 1;
+}
+
 static void vtx_ept_flush_ipi(void *data)
 {
 	struct vtx_ept *ept = data;

@@ -34,6 +34,20 @@ int vtx_ept_map(struct vtx_ept *ept, u64 gpa, u64 hpa, u64 size, u64 perms);
 /* Unmap every leaf in [@gpa, @gpa + @size); tables stay for reuse. */
 void vtx_ept_unmap(struct vtx_ept *ept, u64 gpa, u64 size);
 
+/**
+ * vtx_ept_set_writable() - allow or forbid guest writes to one 4 KiB page
+ * @gpa:	the page, as the guest addresses it
+ * @writable:	the write permission it gets (read and execute stay)
+ *
+ * Forbidding a write to part of a 2 MiB EPT page first splits it into
+ * 4 KiB pages.  The caller flushes (INVEPT) after forbidding; allowing
+ * needs none (SDM 29.4.3.1: an EPT violation drops the cached translations
+ * of the address that caused it, and a stale read-only one only faults).
+ * Return: 1 when the entry changed, 0 when it already was so or nothing
+ * is mapped at @gpa, -ENOMEM when the split found no memory.
+ */
+int vtx_ept_set_writable(struct vtx_ept *ept, u64 gpa, bool writable);
+
 /* Invalidate the CPU's EPT-derived translations of this tree (INVEPT). */
 void vtx_ept_flush(struct vtx_ept *ept);
 

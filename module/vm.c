@@ -24,6 +24,7 @@
 
 #include "vtx.h"
 #include "lib/abi.h"
+#include "../ept/lib/dirty.h"
 #include "../vmx/vmx.h"
 
 static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
@@ -45,6 +46,7 @@ static void vtx_slot_release(struct vtx_vm *vm, struct vtx_memslot *s)
 		unpin_user_pages_dirty_lock(&page, 1, old.writable);
 	xa_destroy(old.pages);
 	kfree(old.pages);
+	kvfree(old.dirty_bitmap);
 	account_locked_vm(vm->mm, old.npages, false);
 	atomic_long_sub(old.nr_pinned, &vtx_counters.pinned_pages);
 }
@@ -87,6 +89,7 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 			   const struct kvm_userspace_memory_region *m)
 {
 	unsigned long npages = m->memory_size >> PAGE_SHIFT;
+	u64 *dirty_bitmap = NULL;
 	struct xarray *pages;
 	bool writable;
 	int r;
@@ -99,7 +102,10 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 	if (r)
 		return r;	/* -ENOMEM: over RLIMIT_MEMLOCK */
 	pages = kmalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages) {
+	if (m->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		dirty_bitmap = vtx_dirty_log_alloc(vm, npages);
+	if (!pages || (!dirty_bitmap && (m->flags & KVM_MEM_LOG_DIRTY_PAGES))) {
+		kfree(pages);
 		account_locked_vm(vm->mm, npages, false);
 		return -ENOMEM;
 	}
@@ -112,6 +118,7 @@ static int vtx_slot_create(struct vtx_vm *vm, struct vtx_memslot *s,
 	s->npages = npages;
 	s->nr_pinned = 0;
 	s->pages = pages;
+	s->dirty_bitmap = dirty_bitmap;
 	s->used = true;
 	raw_spin_unlock(&vm->slots_lock);
 	return 0;
@@ -241,7 +248,9 @@ static int vtx_slot_map_2m(struct vtx_vm *vm, struct vtx_memslot *s,
 	unsigned long j;
 	int r;
 
-	if (!vm->ept_2m || folio_order(page_folio(page)) < 9 ||
+	/* A logging slot is protected page by page: 4 KiB pages only. */
+	if (!vm->ept_2m || s->dirty_bitmap ||
+	    folio_order(page_folio(page)) < 9 ||
 	    !vtx_ept_2m_chunk(s->gpa, s->uaddr, s->npages, i, &first))
 		return 1;
 	j = first;
@@ -288,8 +297,11 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
 	if (!s)
 		goto out;	/* the slot went: the guest sees MMIO now */
 	i = (gpa - s->gpa) >> PAGE_SHIFT;
-	if (xa_load(s->pages, i))
-		goto out;	/* another vCPU was first */
+	/* Another vCPU was first, or dirty logging made the page read-only. */
+	if (xa_load(s->pages, i)) {
+		r = vtx_dirty_log_write_fault(vm, s, i);
+		goto out;
+	}
 	r = pin_user_pages_fast(s->uaddr + ((u64)i << PAGE_SHIFT), 1,
 				FOLL_LONGTERM | (s->writable ? FOLL_WRITE : 0),
 				&page);
@@ -309,7 +321,9 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa)
 	}
 	/* A not-present entry is not cached (SDM 29.4.3.1): no INVEPT. */
 	r = vtx_ept_map(&vm->ept, s->gpa + ((u64)i << PAGE_SHIFT),
-			page_to_phys(page), PAGE_SIZE, vtx_slot_perms(s));
+			page_to_phys(page), PAGE_SIZE,
+			vtx_slot_perms(s) & (vtx_dirty_log_may_write(vm, s, i) ?
+					     ~0ULL : ~VTX_EPT_WRITE));
 	if (r) {
 		vtx_slot_retract(vm, s, i, 1);
 		unpin_user_page(page);
@@ -353,11 +367,19 @@ static int vtx_vm_set_memory(struct vtx_vm *vm,
 	if (s->used) {
 		/*
 		 * KVM (kvm_set_memory_region()): a slot is deleted (size 0),
-		 * moved (a new guest address, nothing else new), or left as
-		 * it is; its user memory, size and flags stay.
+		 * has its logging switched (KVM_MR_FLAGS_ONLY), is moved (a
+		 * new guest address, nothing else new), or left as it is;
+		 * its user memory and size stay.
 		 */
 		if (!m->memory_size) {
 			vtx_slot_release(vm, s);
+			goto out;
+		}
+		if (m->guest_phys_addr == s->gpa &&
+		    m->memory_size == s->npages << PAGE_SHIFT &&
+		    m->userspace_addr == s->uaddr && m->flags != s->flags &&
+		    !((m->flags ^ s->flags) & ~KVM_MEM_LOG_DIRTY_PAGES)) {
+			r = vtx_dirty_log_set_flags(vm, s, m->flags);
 			goto out;
 		}
 		if (m->memory_size != s->npages << PAGE_SHIFT ||
@@ -413,6 +435,10 @@ static int vtx_vm_access(struct vtx_vm *vm, u64 gpa, void *buf,
 			r = -EAGAIN;
 			goto out;
 		}
+		/* vtx writes for the guest: logged like the guest's writes. */
+		if (write && s->dirty_bitmap)
+			vtx_dirty_mark(s->dirty_bitmap,
+				       (gpa - s->gpa) >> PAGE_SHIFT);
 		p = kmap_local_page(page);
 		if (write)
 			memcpy(p + off, buf, n);
@@ -501,6 +527,12 @@ static long vtx_vm_ioctl(struct file *file, unsigned int ioctl,
 	/* No in-kernel irqchip to route to: KVM's answer then (x86.c). */
 	case KVM_SET_GSI_ROUTING:
 		return -EINVAL;
+	case KVM_GET_DIRTY_LOG:
+		return vtx_vm_get_dirty_log(vm, argp);
+	case KVM_CLEAR_DIRTY_LOG:
+		return vtx_vm_clear_dirty_log(vm, argp);
+	case KVM_ENABLE_CAP:
+		return vtx_vm_enable_cap(vm, argp);
 	case VTX_GET_EPT_MAPPINGS:
 		return vtx_vm_get_ept_mappings(vm, argp);
 	case VTX_GET_EPT_TREE:

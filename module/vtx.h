@@ -35,6 +35,12 @@ struct vtx_memslot {
 	 * sparse, so that a slot may be far larger than what it uses.
 	 */
 	struct xarray *pages;
+	/* KVM_MEM_LOG_DIRTY_PAGES: the log (ept/lib/dirty.h), else NULL.
+	 * Changed with slots_lock held.  While it logs, a page's EPT entry
+	 * allows writes only if its bit is set: the first write after the
+	 * bit is cleared faults, and the fault sets it.
+	 */
+	u64 *dirty_bitmap;
 };
 
 struct vtx_vcpu;
@@ -52,6 +58,8 @@ struct vtx_vm {
 	struct vtx_memslot slots[VTX_MAX_SLOTS];
 	struct vtx_ept ept;
 	bool ept_2m;
+	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's args[0]; the VM's lock. */
+	u64 manual_dirty_log;
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	struct mm_struct *mm;
 	struct dentry *debugfs;		/* vm-<pid>-<n>/ */
@@ -85,6 +93,23 @@ int vtx_vm_map_ram(struct vtx_vm *vm, u64 gpa);
 int vtx_vm_write_guest(struct vtx_vm *vm, u64 gpa, const void *buf,
 		       unsigned int len, u64 *unpinned);
 int vtx_vcpu_create(struct vtx_vm *vm, unsigned long id);
+
+/* Dirty-page logging (module/dirty.c); the VM's lock held unless said. */
+u64 *vtx_dirty_log_alloc(struct vtx_vm *vm, unsigned long npages);
+/* KVM_MR_FLAGS_ONLY: KVM_MEM_LOG_DIRTY_PAGES set or cleared on @s. */
+int vtx_dirty_log_set_flags(struct vtx_vm *vm, struct vtx_memslot *s,
+			    u32 flags);
+/* Another fault on mapped page @i of @s: a write that logging stopped. */
+int vtx_dirty_log_write_fault(struct vtx_vm *vm, struct vtx_memslot *s,
+			      unsigned long i);
+/* May page @i of @s be mapped writable now? */
+bool vtx_dirty_log_may_write(struct vtx_vm *vm, struct vtx_memslot *s,
+			     unsigned long i);
+/* The ioctls; they take the VM's lock. */
+long vtx_vm_get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *u);
+long vtx_vm_clear_dirty_log(struct vtx_vm *vm,
+			    struct kvm_clear_dirty_log __user *u);
+long vtx_vm_enable_cap(struct vtx_vm *vm, struct kvm_enable_cap __user *u);
 long vtx_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 long vtx_get_msr_index_list(struct kvm_msr_list __user *ul);
 long vtx_get_mce_cap_supported(u64 __user *ucap);

@@ -55,7 +55,7 @@ run_test vtx_kvm_coexist_test.sh sh "$dir/vtx_kvm_coexist_test.sh"
 # /dev/kvm with kvm-intel, the reference, in the same boot.  Both must pass:
 # their checks name kvm-intel's answers, and vtx's where it differs on
 # purpose (README.md, "Where vtx differs from KVM").
-kvm_tests="kvm_api_bad_input kvm_modes kvm_exits kvm_irq kvm_mmio_emul kvm_conform kvm_run_control kvm_multi kvm_kill
+kvm_tests="kvm_api_bad_input kvm_modes kvm_exits kvm_irq kvm_dirty kvm_mmio_emul kvm_conform kvm_run_control kvm_multi kvm_kill
 	kvm_hostile"
 kmod=${VTX_KMOD:-/vtx/kmod}
 

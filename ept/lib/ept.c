@@ -117,3 +117,11 @@ bool vtx_ept_2m_chunk(u64 slot_gpa, u64 slot_uaddr, u64 npages, u64 index,
 	*first = (chunk - slot_gpa) >> 12;
 	return npages - *first >= size >> 12;
 }
+
+u64 vtx_ept_split_entry(u64 large, unsigned int i)
+{
+	/* A 2 MiB leaf's bits 20:12 are reserved, so these are its page's. */
+	u64 pa = (large & VTX_EPT_ADDR_MASK) + ((u64)(i & 511) << 12);
+
+	return (large & ~(VTX_EPT_ADDR_MASK | VTX_EPT_LARGE)) | pa;
+}

@@ -112,6 +112,18 @@ const char *vtx_ept_misconfig(u64 entry, int level, u64 caps);
 bool vtx_ept_2m_chunk(u64 slot_gpa, u64 slot_uaddr, u64 npages, u64 index,
 		      u64 *first);
 
+/**
+ * vtx_ept_split_entry() - one 4 KiB piece of a 2 MiB leaf
+ * @large:	a valid 2 MiB leaf entry (level 2, VTX_EPT_LARGE set)
+ * @i:		which 4 KiB page of it, 0 to 511
+ *
+ * Return: the level-1 entry mapping page @i with the same permissions,
+ * memory type and ignore-PAT bit: 512 of them in a page table map what
+ * @large mapped (SDM 29.3.2), so that each page can be write-protected
+ * on its own for dirty logging.
+ */
+u64 vtx_ept_split_entry(u64 large, unsigned int i);
+
 /*
  * Runs of leaves, for the mappings dump: consecutive guest pages mapped
  * onto consecutive host pages with the same page size, permissions and

@@ -10,7 +10,7 @@
  * The KVM capabilities vtx implements, with the value KVM_CHECK_EXTENSION
  * returns for each.  A program probes these before it relies on a feature,
  * so an entry here is a promise: add one only with the feature and its
- * test.  Not here: in-kernel irqchips, coalesced MMIO, dirty logging,
+ * test.  Not here: in-kernel irqchips, coalesced MMIO, the dirty ring,
  * kvmclock (KVM_CAP_ADJUST_CLOCK), TSC scaling, SMM, ioeventfd/irqfd.
  */
 static const struct {
@@ -42,6 +42,8 @@ static const struct {
 	{ KVM_CAP_GET_TSC_KHZ,		1 },
 	/* Machine-check banks a vCPU may have (KVM_X86_SETUP_MCE). */
 	{ KVM_CAP_MCE,			32 },
+	/* Dirty logging (module/vm.c): the KVM_ENABLE_CAP flags it takes. */
+	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, VTX_DIRTY_LOG_MANUAL_CAPS },
 };
 
 int vtx_check_extension(long cap)
@@ -68,11 +70,35 @@ int vtx_check_memory_region(u32 slot, u32 flags, u64 gpa, u64 size, u64 uaddr,
 {
 	if ((slot >> 16) || (slot & 0xffff) >= nr_slots)
 		return -EINVAL;
-	if (flags & ~(u32)KVM_MEM_READONLY)
+	if (flags & ~(u32)(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if ((gpa | size | uaddr) & (page_size - 1))
 		return -EINVAL;
 	if (gpa + size < gpa || uaddr + size < uaddr || gpa + size > (1ULL << 52))
+		return -EINVAL;
+	return 0;
+}
+
+int vtx_check_dirty_log_slot(u32 slot, u32 nr_slots)
+{
+	u32 as = slot >> 16, id = slot & 0xffff;
+
+	if (as >= VTX_KVM_ADDRESS_SPACES || id >= VTX_KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	/* A slot KVM could have, but vtx has not: KVM's "no such slot". */
+	if (as || id >= nr_slots)
+		return -ENOENT;
+	return 0;
+}
+
+int vtx_check_enable_manual_dirty_log(u32 flags, u64 arg0)
+{
+	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+
+	/* INITIALLY_SET only together with manual protection. */
+	if (arg0 & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+		allowed = VTX_DIRTY_LOG_MANUAL_CAPS;
+	if (flags || (arg0 & ~allowed))
 		return -EINVAL;
 	return 0;
 }

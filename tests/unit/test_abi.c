@@ -63,9 +63,12 @@ static void test_memory_region(void)
 	      "region: a second address space refused");
 	CHECK(vtx_check_memory_region(0, 1 << 2, 0, P, 0, P, 32) == -EINVAL,
 	      "region: unknown flags refused");
-	CHECK(vtx_check_memory_region(0, KVM_MEM_LOG_DIRTY_PAGES, 0, P, 0, P,
-				      32) == -EINVAL,
-	      "region: dirty logging refused (not supported)");
+	CHECK(!vtx_check_memory_region(0, KVM_MEM_LOG_DIRTY_PAGES, 0, P, 0, P,
+				       32),
+	      "region: dirty logging accepted");
+	CHECK(!vtx_check_memory_region(0, KVM_MEM_LOG_DIRTY_PAGES |
+				       KVM_MEM_READONLY, 0, P, 0, P, 32),
+	      "region: dirty logging of a read-only slot accepted (as KVM)");
 	CHECK(vtx_check_memory_region(0, 0, 1, P, 0, P, 32) == -EINVAL,
 	      "region: misaligned guest address refused");
 	CHECK(vtx_check_memory_region(0, 0, 0, P + 1, 0, P, 32) == -EINVAL,
@@ -80,11 +83,43 @@ static void test_memory_region(void)
 	      "region: user range wrapping refused");
 }
 
+static void test_dirty_log_args(void)
+{
+	CHECK_EQ(vtx_check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), 3,
+		 "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: PROTECT_ENABLE | INITIALLY_SET");
+	CHECK(!vtx_check_dirty_log_slot(0, 32), "dirty log: slot 0");
+	CHECK(!vtx_check_dirty_log_slot(31, 32), "dirty log: slot 31 of 32");
+	CHECK_EQ(vtx_check_dirty_log_slot(32, 32), (u64)-ENOENT,
+		 "dirty log: slot 32, one KVM could have: ENOENT");
+	CHECK_EQ(vtx_check_dirty_log_slot(32763, 32), (u64)-ENOENT,
+		 "dirty log: KVM's last user slot id: ENOENT");
+	CHECK_EQ(vtx_check_dirty_log_slot(32764, 32), (u64)-EINVAL,
+		 "dirty log: past KVM's user slot ids: EINVAL");
+	CHECK_EQ(vtx_check_dirty_log_slot(1 << 16, 32), (u64)-ENOENT,
+		 "dirty log: SMM's address space, slot 0: ENOENT");
+	CHECK_EQ(vtx_check_dirty_log_slot(2 << 16, 32), (u64)-EINVAL,
+		 "dirty log: a third address space: EINVAL");
+	CHECK_EQ(vtx_check_dirty_log_slot(~0U, 32), (u64)-EINVAL,
+		 "dirty log: slot ~0: EINVAL");
+
+	CHECK(!vtx_check_enable_manual_dirty_log(0, 0), "manual: off");
+	CHECK(!vtx_check_enable_manual_dirty_log(0, 1), "manual: on");
+	CHECK(!vtx_check_enable_manual_dirty_log(0, 3),
+	      "manual: on, initially set");
+	CHECK_EQ(vtx_check_enable_manual_dirty_log(0, 2), (u64)-EINVAL,
+		 "manual: initially set without protect-enable: EINVAL");
+	CHECK_EQ(vtx_check_enable_manual_dirty_log(0, 5), (u64)-EINVAL,
+		 "manual: an unknown flag: EINVAL");
+	CHECK_EQ(vtx_check_enable_manual_dirty_log(1, 1), (u64)-EINVAL,
+		 "manual: cap.flags set: EINVAL");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_check_extension();
 	test_status_size();
 	test_memory_region();
+	test_dirty_log_args();
 	return unit_done();
 }

@@ -4,6 +4,7 @@
  * misconfiguration rules.
  */
 #include "unit.h"
+#include "ept/lib/dirty.h"
 #include "ept/lib/ept.h"
 #include "vmx/lib/arch.h"
 
@@ -174,6 +175,82 @@ static void test_2m_chunk(void)
 	      "2M chunk: slot of 511 pages: no");
 }
 
+static void test_split(void)
+{
+	const u64 pa = 0x40000000ULL + (2 << 20);
+	struct vtx_ept_decoded d;
+	u64 large, e;
+	unsigned int i;
+	int bad = 0;
+
+	CHECK(!vtx_ept_leaf_entry(pa, VTX_EPT_RWX, 2, VTX_EPT_MT_WB, &large),
+	      "split: a 2M leaf");
+	large |= VTX_EPT_IGNORE_PAT;
+	for (i = 0; i < 512; i++) {
+		e = vtx_ept_split_entry(large, i);
+		vtx_ept_decode(e, 1, &d);
+		if (!d.present || !d.leaf || d.addr != pa + i * 4096ULL ||
+		    d.perms != VTX_EPT_RWX || d.memtype != VTX_EPT_MT_WB ||
+		    !(e & VTX_EPT_IGNORE_PAT) || (e & VTX_EPT_LARGE) ||
+		    vtx_ept_misconfig(e, 1, ~0ULL))
+			bad++;
+	}
+	CHECK_EQ(bad, 0, "split: 512 4K leaves, same rights and type, in order");
+	e = vtx_ept_split_entry(large & ~VTX_EPT_WRITE, 7);
+	CHECK_EQ(e & VTX_EPT_RWX, VTX_EPT_READ | VTX_EPT_EXEC,
+		 "split: a read-only 2M leaf gives read-only pieces");
+}
+
+static void test_dirty(void)
+{
+	u64 bm[3] = { 0, 0, 0 };
+
+	CHECK_EQ(vtx_dirty_bitmap_bytes(0), 0, "dirty: 0 pages, 0 bytes");
+	CHECK_EQ(vtx_dirty_bitmap_bytes(1), 8, "dirty: 1 page, one word");
+	CHECK_EQ(vtx_dirty_bitmap_bytes(64), 8, "dirty: 64 pages, one word");
+	CHECK_EQ(vtx_dirty_bitmap_bytes(65), 16, "dirty: 65 pages, two words");
+	CHECK_EQ(vtx_dirty_bitmap_bytes(262144), 32768,
+		 "dirty: a 1 GiB slot, 32 KiB");
+
+	vtx_dirty_set_all(bm, 130);
+	CHECK(bm[0] == ~0ULL && bm[1] == ~0ULL && bm[2] == 3,
+	      "dirty: set all of 130 pages, none past the end");
+	vtx_dirty_set_all(bm, 128);
+	CHECK(bm[1] == ~0ULL, "dirty: set all of 128 pages");
+	bm[0] = bm[1] = bm[2] = 0;
+	vtx_dirty_mark(bm, 0);
+	vtx_dirty_mark(bm, 63);
+	vtx_dirty_mark(bm, 64);
+	vtx_dirty_mark(bm, 129);
+	CHECK(bm[0] == (1ULL | 1ULL << 63) && bm[1] == 1 && bm[2] == 2,
+	      "dirty: mark pages 0, 63, 64, 129");
+	CHECK(vtx_dirty_test(bm, 63) && !vtx_dirty_test(bm, 62),
+	      "dirty: test");
+	CHECK_EQ(vtx_dirty_clear_word(bm, 0, 3), 1,
+		 "dirty: clear bits 0-1 of word 0: only bit 0 was set");
+	CHECK_EQ(bm[0], 1ULL << 63, "dirty: bit 63 stays");
+	CHECK_EQ(vtx_dirty_clear_word(bm, 2, ~0ULL), 2,
+		 "dirty: clear a whole word, past the slot's end too");
+
+	CHECK(!vtx_dirty_check_clear(130, 0, 130), "clear: the whole slot");
+	CHECK(!vtx_dirty_check_clear(130, 64, 66), "clear: to the end, unaligned");
+	CHECK(!vtx_dirty_check_clear(130, 64, 64), "clear: one aligned word");
+	CHECK(!vtx_dirty_check_clear(130, 128, 2), "clear: the tail");
+	CHECK(!vtx_dirty_check_clear(130, 128, 0), "clear: nothing");
+	CHECK_EQ(vtx_dirty_check_clear(130, 1, 63), (u64)-EINVAL,
+		 "clear: first_page not a multiple of 64");
+	CHECK_EQ(vtx_dirty_check_clear(130, 0, 65), (u64)-EINVAL,
+		 "clear: num_pages unaligned, not at the end");
+	CHECK_EQ(vtx_dirty_check_clear(130, 64, 67), (u64)-EINVAL,
+		 "clear: past the slot's end");
+	CHECK_EQ(vtx_dirty_check_clear(130, 192, 0), (u64)-EINVAL,
+		 "clear: first_page past the slot");
+	CHECK_EQ(vtx_dirty_check_clear(130, 0, ~0ULL), (u64)-EINVAL,
+		 "clear: huge num_pages, no wrap");
+	CHECK(!vtx_dirty_check_clear(128, 128, 0),
+	      "clear: first_page at the slot's end, nothing");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -184,5 +261,7 @@ int main(void)
 	test_misconfig();
 	test_runs();
 	test_2m_chunk();
+	test_split();
+	test_dirty();
 	return unit_done();
 }
