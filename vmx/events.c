@@ -45,8 +45,9 @@ static void vtx_set_proc_ctl(struct vtx_vmx_vcpu *v, u32 bits, bool on)
 
 static void vtx_inject_info(u32 info, u32 error, u32 len)
 {
+	/* VM entry takes an error code of 16 bits only (SDM 26.2.1.3). */
 	if (info & VTX_INTR_INFO_DELIVER_CODE)
-		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error & 0xffff);
 	if (vtx_intr_type_is_soft(vtx_intr_info_type(info)))
 		vtx_vmwrite(VTX_VM_ENTRY_INSTRUCTION_LEN, len);
 	vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, info);
