@@ -357,6 +357,7 @@ static int vtx_handle_io(struct vtx_vmx_vcpu *v)
 	 * once user space has had its say.
 	 */
 	v->pio_in_pending = in;
+	v->pio_in_size = size;
 	v->pending_skip = vtx_insn_len();
 	return 0;
 }
@@ -365,8 +366,6 @@ static void vtx_complete_mmio(struct vtx_vmx_vcpu *v);
 
 void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 {
-	struct kvm_run *run = v->run;
-
 	if (v->mmio_pending)
 		vtx_complete_mmio(v);
 	if (v->pio_str.pending)
@@ -375,8 +374,11 @@ void vtx_exit_complete_pending(struct vtx_vmx_vcpu *v)
 	if (v->pio_in_pending) {
 		u64 data = 0, *rax = &v->regs[VTX_REG_RAX];
 
-		memcpy(&data, v->pio_data, run->io.size);
-		switch (run->io.size) {
+		/* Not run->io.size: user space owns that page (1, 2 or 4
+		 * bytes here, from the exit qualification).
+		 */
+		memcpy(&data, v->pio_data, v->pio_in_size);
+		switch (v->pio_in_size) {
 		case 1:
 			*rax = (*rax & ~0xffULL) | (data & 0xff);
 			break;

@@ -55,8 +55,11 @@ struct vtx_vmx_vcpu {
 	const struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
 
-	/* Port input that user space completes on the next KVM_RUN. */
+	/* Port input that user space completes on the next KVM_RUN, and
+	 * its size: kept here, since user space may rewrite kvm_run.io.
+	 */
 	bool pio_in_pending;
+	u8 pio_in_size;
 	/* INS/OUTS in flight (SDM Vol. 2 INS, OUTS): one exit each. */
 	struct {
 		bool pending, in, rep;
