@@ -200,6 +200,7 @@ static struct {
 	FILE *digest;
 	int verbose;
 	int dev;
+	int devnull;
 	struct fz_vm vm[MAX_VMS];
 	struct backing bk[MAX_BACKINGS];
 	unsigned char *scratch;	/* 64 KiB, a PROT_NONE guard page after */
@@ -883,11 +884,23 @@ static void op_setup(struct rng *r)
 		return;
 	}
 	memcpy(vm->ram + CODE_GPA, c.b, c.n);
-	/* Quiet: kvm_util's diagnostics are for tests, not for fuzzing. */
-	if (ioctl(fv->fd, KVM_GET_SREGS, &s) == 0)
+	if (ioctl(fv->fd, KVM_GET_SREGS, &s) == 0) {
+		/* kvm_util's diagnostics are for tests, not for fuzzing. */
+		int out = fz.verbose ? -1 : dup(1);
+
+		if (out >= 0) {
+			fflush(stdout);
+			dup2(fz.devnull, 1);
+		}
 		ret = vcpu_setup_mode(&v, mode) ? -errno : 0;
-	else
+		if (out >= 0) {
+			fflush(stdout);
+			dup2(out, 1);
+			close(out);
+		}
+	} else {
 		ret = -errno;
+	}
 	fv->mode = mode;
 	record("SETUP", ret, mode_names[mode]);
 }
@@ -1348,6 +1361,13 @@ static void op_slot(struct rng *r)
 		m.guest_phys_addr = 0x200000 + 0x200000 * rn(r, 32);
 		break;
 	}
+	/*
+	 * --safe: the 1 TiB mapping reads as zeros, which a real-mode guest
+	 * with IF = 0 (after an interrupt) could run for good: not below
+	 * 4 GiB, where real mode, SMM and our page tables reach.
+	 */
+	if (fz.safe && b->kind == BK_HUGE && m.guest_phys_addr < (1ULL << 32))
+		m.guest_phys_addr += 1ULL << 32;
 	ret = xioctl(vm->live ? vm->fd : -1, KVM_SET_USER_MEMORY_REGION,
 		     one_in(r, 16) ? (unsigned long)rptr(r, sizeof(m), &(int){0})
 				   : (unsigned long)&m);
@@ -1901,6 +1921,7 @@ static int fuzz_round(__u64 seed, unsigned long calls, const char *digest)
 			return 2;
 		}
 	}
+	fz.devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	fz.dev = open(fz.path, O_RDWR | O_CLOEXEC);
 	if (fz.dev < 0) {
 		diag("cannot open %s: %s", fz.path, strerror(errno));
