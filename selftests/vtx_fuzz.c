@@ -1281,6 +1281,14 @@ static void op_run(struct rng *r)
 
 			fz.exits[e < 63 ? e : 63]++;
 			snprintf(extra, sizeof(extra), "%s", exit_name(e));
+			/* Which internal error, which failed entry. */
+			if (e == KVM_EXIT_INTERNAL_ERROR)
+				snprintf(extra, sizeof(extra), "%s/%u",
+					 exit_name(e), v->run->internal.suberror);
+			else if (e == KVM_EXIT_FAIL_ENTRY)
+				snprintf(extra, sizeof(extra), "%s/%#llx",
+					 exit_name(e), (unsigned long long)v->run->
+					 fail_entry.hardware_entry_failure_reason);
 		}
 		record("KVM_RUN", ret, extra);
 		if (ret < 0)
