@@ -230,14 +230,30 @@ static void on_signal(int sig)
 static sigjmp_buf touch_jmp;
 static volatile sig_atomic_t touch_armed;
 
-static void on_fault(int sig)
+static unsigned long cur_call;
+
+/*
+ * A fault outside touch(): the fuzzer's own bug, or memory the kernel
+ * took away.  Say where, then fault again with the default action (the
+ * kernel logs it as a segfault, with its address).
+ */
+static void on_fault(int sig, siginfo_t *si, void *uc)
 {
+	char msg[128];
+	int n;
+	ssize_t r;
+
+	(void)uc;
 	if (touch_armed) {
 		touch_armed = 0;
 		siglongjmp(touch_jmp, 1);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
+	n = snprintf(msg, sizeof(msg),
+		     "# signal %d at address %p during call %lu\n", sig,
+		     si->si_addr, cur_call);
+	r = write(1, msg, n);
+	(void)r;
+	signal(sig, SIG_DFL);	/* returning faults again, fatally */
 }
 
 static void setup_signals(void)
@@ -248,8 +264,9 @@ static void setup_signals(void)
 	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN returns EINTR */
 	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_fault;
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_NODEFER | SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -270,8 +287,6 @@ static int touch(volatile unsigned char *p, size_t size)
 }
 
 /* ---- recording calls ----------------------------------------------------- */
-
-static unsigned long cur_call;
 
 /* ioctl() with errno folded into the result: r >= 0, or -errno. */
 static long xioctl(int fd, unsigned long nr, unsigned long arg)
