@@ -443,8 +443,13 @@ static void backing_new(struct rng *r, struct backing *b)
 		b->mapped = 0;
 		break;
 	case BK_HOLE:
+		/*
+		 * A page nobody may read, in the middle.  Not munmap(): a
+		 * later mapping (a vCPU's kvm_run) could land in the hole,
+		 * and dropping this backing would unmap it too.
+		 */
 		if (size > PAGE_SIZE_4K)
-			munmap(b->p + size / 2, PAGE_SIZE_4K);
+			mprotect(b->p + size / 2, PAGE_SIZE_4K, PROT_NONE);
 		break;
 	}
 }
