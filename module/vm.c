@@ -516,9 +516,12 @@ static long vtx_vm_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return vtx_check_extension((long)arg);
-	/* Real mode runs natively (unrestricted guest): nothing to set up. */
+	/*
+	 * Real mode runs natively (unrestricted guest): nothing to set up.
+	 * KVM's range check all the same: its three pages below 4 GiB.
+	 */
 	case KVM_SET_TSS_ADDR:
-		return 0;
+		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
 	case KVM_SET_IDENTITY_MAP_ADDR: {
 		u64 addr;
 

@@ -88,6 +88,8 @@ if [ -d "$dir/kvm" ]; then
 	run_test "vtx_qemu_test.sh (vtx)" sh "$dir/vtx_qemu_test.sh" /dev/vtx
 	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
 	run_test vtx_study_test.sh sh "$dir/vtx_study_test.sh"
+	# The fuzzer: rmmods vtx at its end (and loads it again).
+	run_test "vtx_fuzz_test.sh (vtx)" sh "$dir/vtx_fuzz_test.sh" /dev/vtx
 	echo "# selftest: kvm-intel, the reference"
 	if ! msg=$(rmmod vtx 2>&1); then
 		printf '# %s\n' "$msg"
@@ -101,6 +103,8 @@ if [ -d "$dir/kvm" ]; then
 		run_test "vtx_run_test.sh (kvm-intel)" sh "$dir/vtx_run_test.sh" /dev/kvm
 		# The same QEMU boots on kvm-intel: what vtx's run must match.
 		run_test "vtx_qemu_test.sh (kvm-intel)" sh "$dir/vtx_qemu_test.sh" /dev/kvm
+		# The fuzzer's comparison seeds, answered by kvm-intel.
+		run_test "vtx_fuzz_test.sh (kvm-intel)" sh "$dir/vtx_fuzz_test.sh" /dev/kvm
 		kvm_intel_unload 2>&1 | sed 's/^/# /'
 	else
 		printf '%s\n' "$msg" | sed 's/^/# /'
