@@ -7,6 +7,7 @@
 #ifndef _VTX_SELFTEST_UTIL_H
 #define _VTX_SELFTEST_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -178,6 +179,44 @@ static inline int vtx_healthy(const char *dev)
 		return 0;
 	}
 	return status_healthy(&st, &online);
+}
+
+/* ---- CPU 1 going offline and online (the hotplug tests) ------------------ */
+
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+
+/* Write "0" or "1" to CPU 1's online file; async-signal-safe. */
+static inline int set_cpu1_online(int on)
+{
+	int fd = open(CPU1_ONLINE, O_WRONLY | O_CLOEXEC);
+	int r = -1, err;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, on ? "1" : "0", 1) == 1)
+		r = 0;
+	err = errno;
+	close(fd);
+	errno = err;
+	return r;
+}
+
+static inline int cpu1_is_online(void)
+{
+	char c = '0';
+	int fd = open(CPU1_ONLINE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+static inline void restore_cpu1(void)
+{
+	set_cpu1_online(1);
 }
 
 #endif /* _VTX_SELFTEST_UTIL_H */

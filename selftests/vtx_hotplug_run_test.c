@@ -35,7 +35,6 @@
 #define NR_VMS		2
 #define VCPUS_PER_VM	2
 #define NR_VCPUS	(NR_VMS * VCPUS_PER_VM)
-#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
 #define DEBUGFS_VTX	"/sys/kernel/debug/vtx"
 
 /* Each vCPU's 64 KiB, inside slot 0 (identity-mapped by the guest). */
@@ -123,40 +122,6 @@ struct guest {
 static struct guest guests[NR_VCPUS];
 static struct vm *vms[NR_VMS];
 static volatile int stop;
-
-/* Write "0" or "1" to CPU 1's online file; async-signal-safe. */
-static int set_cpu1_online(int on)
-{
-	int fd = open(CPU1_ONLINE, O_WRONLY | O_CLOEXEC);
-	int r = -1, err;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, on ? "1" : "0", 1) == 1)
-		r = 0;
-	err = errno;
-	close(fd);
-	errno = err;
-	return r;
-}
-
-static int cpu1_is_online(void)
-{
-	char c = '0';
-	int fd = open(CPU1_ONLINE, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	close(fd);
-	return c == '1';
-}
-
-static void restore_cpu1(void)
-{
-	set_cpu1_online(1);
-}
 
 static void restore_cpu1_and_die(int sig)
 {

@@ -16,42 +16,7 @@
 #include "util.h"
 
 #define NR_CYCLES	5
-#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
 #define NR_TESTS	(1 + 4 * NR_CYCLES + 2)
-
-/* Write "0" or "1" to CPU1's online file; async-signal-safe. */
-static int set_cpu1_online(int on)
-{
-	int fd = open(CPU1_ONLINE, O_WRONLY | O_CLOEXEC);
-	int r = -1, err;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, on ? "1" : "0", 1) == 1)
-		r = 0;
-	err = errno;
-	close(fd);
-	errno = err;
-	return r;
-}
-
-static int cpu1_is_online(void)
-{
-	char c = '0';
-	int fd = open(CPU1_ONLINE, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	close(fd);
-	return c == '1';
-}
-
-static void restore_cpu1(void)
-{
-	set_cpu1_online(1);
-}
 
 static void restore_cpu1_and_die(int sig)
 {
