@@ -96,6 +96,16 @@ if [ -d "$dir/kvm" ]; then
 		echo "not ok - kvm-intel reference: rmmod vtx failed"
 		status=1
 	elif msg=$(kvm_intel_load 2>&1); then
+		# In the Bochs PC with two CPUs, an exit-free guest under
+		# kvm-intel on CPU 1 kept that CPU for good (README, "Known
+		# gaps"): the reference runs from CPU 0 there, as the QEMU
+		# test already did (tests that move their own threads still
+		# do; vtx runs everywhere).
+		if [ "${VTX_PC_BACKEND:-}" = bochs ] && [ "$cpus" -gt 1 ] &&
+		   command -v taskset >/dev/null; then
+			taskset -p 1 $$ >/dev/null &&
+				echo "# kvm-intel's tests run from CPU 0 (Bochs PC)"
+		fi
 		for t in $kvm_tests; do
 			run_test "$t (kvm-intel)" "$dir/kvm/$t" /dev/kvm
 		done
