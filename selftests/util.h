@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -179,6 +180,23 @@ static inline int vtx_healthy(const char *dev)
 		return 0;
 	}
 	return status_healthy(&st, &online);
+}
+
+/* The number a sysfs or debugfs file holds; -1 if it cannot be read. */
+static inline long long read_number_file(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
 }
 
 /* ---- CPU 1 going offline and online (the hotplug tests) ------------------ */

@@ -376,20 +376,10 @@ static void check_step(int fd, int cpu1_on, unsigned int nr_expected,
 /* A count from /sys/kernel/debug/vtx/; -1 if it cannot be read. */
 static long long debugfs_count(const char *name)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), DEBUGFS_VTX "/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
+	return read_number_file(path);
 }
 
 static const char *const debugfs_names[] = {

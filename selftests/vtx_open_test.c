@@ -163,18 +163,7 @@ static void run_threads(int fd)
 /* -1 when the kernel has no module refcounts to show. */
 static long module_refcnt(void)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open(REFCNT_PATH, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	return read_number_file(REFCNT_PATH);
 }
 
 int main(int argc, char **argv)
