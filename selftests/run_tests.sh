@@ -56,7 +56,7 @@ run_test vtx_kvm_coexist_test.sh sh "$dir/vtx_kvm_coexist_test.sh"
 # their checks name kvm-intel's answers, and vtx's where it differs on
 # purpose (README.md, "Where vtx differs from KVM").
 kvm_tests="kvm_api_bad_input kvm_modes kvm_exits kvm_irq kvm_dirty kvm_mmio_emul kvm_conform kvm_run_control kvm_multi kvm_kill
-	kvm_hostile"
+	kvm_hostile kvm_state"
 kmod=${VTX_KMOD:-/vtx/kmod}
 
 # kvm_intel_load / kvm_intel_unload: Debian's modules from $kmod, else modprobe.

@@ -26,7 +26,7 @@ cpus=$(grep -c ^processor /proc/cpuinfo)
 echo "# KVM-API selftests on $dev: Linux $(uname -r), $cpus CPU(s)"
 
 for t in kvm_api_bad_input kvm_modes kvm_exits kvm_irq kvm_dirty kvm_mmio_emul kvm_run_control kvm_multi \
-	kvm_kill kvm_conform kvm_hostile; do
+	kvm_kill kvm_conform kvm_hostile kvm_state; do
 	if [ -x "$dir/$t" ]; then
 		run_test "$t" "$dir/$t" "$dev"
 	else
