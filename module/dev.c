@@ -80,7 +80,7 @@ static long vtx_dev_ioctl(struct file *file, unsigned int ioctl,
 		/* KVM refuses an argument here; so does vtx. */
 		return arg ? -EINVAL : VTX_KVM_API_VERSION;
 	case KVM_CHECK_EXTENSION:
-		return vtx_check_extension((long)arg);
+		return vtx_check_extension((long)arg, vtx_xsave_enabled());
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : VTX_VCPU_MMAP_PAGES * PAGE_SIZE;
 	case KVM_CREATE_VM:

@@ -515,7 +515,7 @@ static long vtx_vm_ioctl(struct file *file, unsigned int ioctl,
 		return vtx_vm_set_memory(vm, &m);
 	}
 	case KVM_CHECK_EXTENSION:
-		return vtx_check_extension((long)arg);
+		return vtx_check_extension((long)arg, vtx_xsave_enabled());
 	/*
 	 * Real mode runs natively (unrestricted guest): nothing to set up.
 	 * KVM's range check all the same: its three pages below 4 GiB.

@@ -54,7 +54,6 @@ u64 vtx_vcpu_cr4_valid_bits(struct vtx_vmx_vcpu *v);
 u64 vtx_vcpu_xcr0_supported(struct vtx_vmx_vcpu *v);
 /* CPUID(@leaf, @index) as the guest sees it, before the OSXSAVE mirror. */
 void vtx_vcpu_cpuid(struct vtx_vmx_vcpu *v, u32 leaf, u32 index, u32 r[4]);
-bool vtx_xsave_enabled(void);
 int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v);
 /* The guest's MAXPHYADDR: its CPUID table's, else the host's. */
 unsigned int vtx_guest_maxphyaddr(struct vtx_vmx_vcpu *v);

@@ -317,7 +317,14 @@ static int vtx_set_mtrr(struct vtx_vmx_vcpu *v, u32 msr, u64 val, bool host)
 	u64 phys_mask = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12);
 	int i;
 
-	if (!slot)	/* MTRRcap is read-only; gaps in the ranges */
+	/*
+	 * MTRRcap is read-only; being in KVM_GET_MSR_INDEX_LIST, it takes
+	 * its own value back from user space (a VMM restoring every listed
+	 * MSR), nothing else.  KVM does not list it.
+	 */
+	if (msr == MSR_MTRRcap)
+		return host && val == VTX_MTRR_CAP ? 0 : -EINVAL;
+	if (!slot)	/* gaps in the ranges */
 		return -EINVAL;
 	if (msr == MSR_MTRRdefType) {
 		if ((val & ~0xcffULL) || !vtx_mtrr_type_valid(val & 0xff))

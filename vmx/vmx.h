@@ -26,4 +26,7 @@ void vtx_vmx_query_cpus(struct cpumask *vmxon, struct cpumask *probed);
 long vtx_vmx_nr_vmcs_pages(void);
 void vtx_vmx_account_vmcs(long pages);
 
+/* The host has XSAVE on: guests get XCR0, CPUID's XSAVE, KVM_CAP_XCRS. */
+bool vtx_xsave_enabled(void);
+
 #endif /* _VTX_VMX_H */

@@ -38,7 +38,7 @@ static const struct {
 	{ KVM_CAP_VCPU_EVENTS,		1 },
 	{ KVM_CAP_DEBUGREGS,		1 },
 	{ KVM_CAP_XSAVE,		1 },
-	{ KVM_CAP_XCRS,			1 },
+	{ KVM_CAP_XCRS,			1 },	/* with XSAVE: see below */
 	{ KVM_CAP_GET_TSC_KHZ,		1 },
 	/* Machine-check banks a vCPU may have (KVM_X86_SETUP_MCE). */
 	{ KVM_CAP_MCE,			32 },
@@ -46,10 +46,19 @@ static const struct {
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, VTX_DIRTY_LOG_MANUAL_CAPS },
 };
 
-int vtx_check_extension(long cap)
+int vtx_check_extension(long cap, bool xsave)
 {
 	size_t i;
 
+	/*
+	 * As KVM (boot_cpu_has(X86_FEATURE_XSAVE)): without XSAVE on the
+	 * host, KVM_GET_XCRS gives no XCR and KVM_SET_XCRS is EINVAL, so a
+	 * VMM must not be told to save and restore them (QEMU's
+	 * kvm_put_xcrs() would fail).  KVM_GET/SET_XSAVE stay, in FXSAVE's
+	 * layout.
+	 */
+	if (cap == KVM_CAP_XCRS && !xsave)
+		return 0;
 	for (i = 0; i < ARRAY_SIZE(vtx_capabilities); i++)
 		if (vtx_capabilities[i].cap == cap)
 			return vtx_capabilities[i].value;

@@ -11,11 +11,12 @@
 /**
  * vtx_check_extension() - KVM_CHECK_EXTENSION on the system fd
  * @cap:	a KVM_CAP_* number, as the caller passed it (any long)
+ * @xsave:	the host has XSAVE enabled (vtx_xsave_enabled()): XCRs exist
  *
  * Return: what KVM would return for a capability vtx has, 0 for every
  * capability vtx lacks or does not know (never an error: KVM's rule).
  */
-int vtx_check_extension(long cap);
+int vtx_check_extension(long cap, bool xsave);
 
 /**
  * vtx_status_copy_size() - how much of struct vtx_status to hand back

@@ -259,13 +259,16 @@ static void probe_msrs(void)
 }
 
 /*
- * MSR_KVM_ASYNC_PF_INT (0x4b564d06) reads 0 but takes no value without
- * an in-kernel LAPIC on KVM (kvm_pv_enable_async_pf_int()); QEMU only
- * writes it with one.  Every other listed MSR must take its own value.
+ * KVM lists MSRs a VMM cannot write back as read: MSR_KVM_ASYNC_PF_INT
+ * (0x4b564d06) takes no value without an in-kernel LAPIC
+ * (kvm_pv_enable_async_pf_int(); QEMU writes it only with one), and with
+ * nested VMX, IA32_VMX_CR0_FIXED1 and IA32_VMX_CR4_FIXED1 (0x487, 0x489)
+ * are derived from CPUID and refused (vmx_set_vmx_msr(); QEMU does not
+ * write them).  Every other listed MSR that reads must take its value.
  */
 static int refused_expected(__u32 idx)
 {
-	return !g_vtx && idx == 0x4b564d06;
+	return !g_vtx && (idx == 0x4b564d06 || idx == 0x487 || idx == 0x489);
 }
 
 /* ---- the whole state ----------------------------------------------------- */
@@ -745,6 +748,23 @@ static const char *const point_names[] = {
 	"(e) STI shadow", "(f) after HLT",
 };
 
+/* The NMI did not come at once: what the events say, and what came. */
+static void diag_nmi_miss(struct vcpu *a)
+{
+	struct kvm_vcpu_events ev;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!ioctl(a->fd, KVM_GET_VCPU_EVENTS, &ev))
+			diag("  then: nmi pending %u masked %u injected %u, shadow %u, rip %#llx",
+			     ev.nmi.pending, ev.nmi.masked, ev.nmi.injected,
+			     ev.interrupt.shadow, (unsigned long long)vcpu_rip(a));
+		if (a->run->exit_reason != KVM_EXIT_IO || vcpu_run(a))
+			return;
+		diag("  next exit: port %#x", a->run->io.port);
+	}
+}
+
 /*
  * Brings A to the point; 1 if it got there.  Each point's own
  * expectation about A's state there is checked by point_expect_a().
@@ -788,10 +808,13 @@ static int point_reach(const struct guest_blob *b, struct vcpu *a,
 			    "KVM_SET_VCPU_EVENTS");
 	case PT_NMI:
 		if (!run_to_port(a, PORT_OUT) || !complete_io(a) ||
-		    IOC(a->fd, KVM_NMI, 0, "KVM_NMI") ||
-		    !run_to_port(a, PORT_NMI1) || !complete_io(a))
+		    IOC(a->fd, KVM_NMI, 0, "KVM_NMI"))
 			return 0;
-		return !IOC(a->fd, KVM_NMI, 0, "KVM_NMI");
+		if (!run_to_port(a, PORT_NMI1)) {
+			diag_nmi_miss(a);
+			return 0;
+		}
+		return complete_io(a) && !IOC(a->fd, KVM_NMI, 0, "KVM_NMI");
 	case PT_HALT:
 		vcpu_set_rip(a, ADDR(b, halt));
 		return exit_is(a, vcpu_run(a), KVM_EXIT_HLT);

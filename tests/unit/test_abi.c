@@ -17,16 +17,23 @@ static void test_check_extension(void)
 	};
 	unsigned int i;
 
-	CHECK_EQ(vtx_check_extension(KVM_CAP_USER_MEMORY), 1,
+	CHECK_EQ(vtx_check_extension(KVM_CAP_USER_MEMORY, true), 1,
 		 "KVM_CAP_USER_MEMORY is 1");
-	CHECK_EQ(vtx_check_extension(KVM_CAP_NR_MEMSLOTS), VTX_MAX_SLOTS,
+	CHECK_EQ(vtx_check_extension(KVM_CAP_NR_MEMSLOTS, true), VTX_MAX_SLOTS,
 		 "KVM_CAP_NR_MEMSLOTS is VTX_MAX_SLOTS");
-	CHECK_EQ(vtx_check_extension(KVM_CAP_MAX_VCPU_ID), VTX_MAX_VCPUS,
+	CHECK_EQ(vtx_check_extension(KVM_CAP_MAX_VCPU_ID, true), VTX_MAX_VCPUS,
 		 "KVM_CAP_MAX_VCPU_ID is VTX_MAX_VCPUS");
 	/* What vtx lacks must read 0: a program probes before it relies. */
 	for (i = 0; i < sizeof(lacking) / sizeof(lacking[0]); i++)
-		CHECK_EQ(vtx_check_extension(lacking[i]), 0,
+		CHECK_EQ(vtx_check_extension(lacking[i], true), 0,
 			 "KVM_CHECK_EXTENSION(%ld) is 0", lacking[i]);
+	/* XCRs only where the host has XSAVE, as KVM; XSAVE itself always. */
+	CHECK_EQ(vtx_check_extension(KVM_CAP_XCRS, true), 1,
+		 "KVM_CAP_XCRS is 1 with XSAVE");
+	CHECK_EQ(vtx_check_extension(KVM_CAP_XCRS, false), 0,
+		 "KVM_CAP_XCRS is 0 without XSAVE");
+	CHECK_EQ(vtx_check_extension(KVM_CAP_XSAVE, false), 1,
+		 "KVM_CAP_XSAVE is 1 without XSAVE too");
 }
 
 static void test_status_size(void)
@@ -85,7 +92,7 @@ static void test_memory_region(void)
 
 static void test_dirty_log_args(void)
 {
-	CHECK_EQ(vtx_check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), 3,
+	CHECK_EQ(vtx_check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, true), 3,
 		 "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: PROTECT_ENABLE | INITIALLY_SET");
 	CHECK(!vtx_check_dirty_log_slot(0, 32), "dirty log: slot 0");
 	CHECK(!vtx_check_dirty_log_slot(31, 32), "dirty log: slot 31 of 32");
