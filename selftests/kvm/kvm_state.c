@@ -836,8 +836,11 @@ static int point_reach(const struct guest_blob *b, struct vcpu *a,
 
 /* What the state taken at the point must show. */
 static int point_state_ok(const struct guest_blob *b, enum point pt,
-			  const struct vstate *s)
+			  const struct vstate *s, struct vcpu *a)
 {
+	struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
+	int r;
+
 	const struct kvm_vcpu_events *e = &s->ev;
 	__u64 in = ADDR(b, in);
 
@@ -864,10 +867,17 @@ static int point_state_ok(const struct guest_blob *b, enum point pt,
 		return check_u64("interrupt.shadow", e->interrupt.shadow,
 				 KVM_X86_SHADOW_INT_STI);
 	case PT_HALT:
-		/* No in-kernel LAPIC: HLT is the VMM's; the vCPU runnable. */
+		/*
+		 * No in-kernel LAPIC: HLT is the VMM's, the vCPU stays
+		 * runnable, and HALTED is no state it takes (EINVAL on
+		 * kvm-intel and vtx alike, as kvm_irq checks).
+		 */
+		r = ioctl(a->fd, KVM_SET_MP_STATE, &halted);
 		return check_u64("mp_state", s->mp.mp_state,
 				 KVM_MP_STATE_RUNNABLE) &
-		       check_u64("rip", s->regs.rip, ADDR(b, halt) + 2);
+		       check_u64("rip", s->regs.rip, ADDR(b, halt) + 2) &
+		       check_u64("KVM_SET_MP_STATE(HALTED) errno",
+				 r ? errno : 0, EINVAL);
 	}
 	return 0;
 }
@@ -961,7 +971,7 @@ static void test_point(const struct guest_blob *b, enum point pt)
 		fail_n(4, pn);
 		goto out;
 	}
-	ok(point_state_ok(b, pt, &sa), "%s, %s: the state shows it", b->name, pn);
+	ok(point_state_ok(b, pt, &sa, a), "%s, %s: the state shows it", b->name, pn);
 	bv = guest_clone(a, &sa);
 	ok(bv && !state_get(bv, &sb) && state_same(&sa, &sb, CLOCKS_TSC, clock_tolerance(a)),
 	   "%s, %s: B reads back A's state", b->name, pn);
