@@ -14,8 +14,9 @@
 #   2, 3   -machine pc, 1 CPU: the guest reaches its marker and QEMU exits
 #          through isa-debug-exit; the guest's kernel log shows no lost
 #          interrupts, no clock trouble, no lockups
-#   4, 5   the same with -smp 2: both CPUs online in the guest (only with
-#          VTX_QEMU_SMP=1: QEMU 7.2 livelocks there, see below)
+#   4, 5   the same with -smp 2: both CPUs online in the guest (with the
+#          QEMU scripts/testbed carries for it: Debian's current one stops
+#          at the AP's first HLT on any accelerator, see below)
 #   6, 7   -machine isapc -cpu qemu64,-apic: the timer through the 8259 PIC
 #   8      the serial port both ways: a command sent on QEMU's stdin runs
 #          in the guest and its answer comes back on QEMU's stdout

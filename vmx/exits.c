@@ -250,6 +250,18 @@ static int vtx_handle_hlt(struct vtx_vmx_vcpu *v)
 	return 0;
 }
 
+/*
+ * SDM 26.1.3: PAUSE-loop exiting, the only way PAUSE exits here (vtx does
+ * not set "PAUSE exiting").  The exit is taken before the PAUSE, which is
+ * only a hint: it is skipped.  KVM's kvm_vcpu_on_spin() does the same,
+ * with a yield directed at a vCPU of the same VM.
+ */
+static int vtx_handle_pause(struct vtx_vmx_vcpu *v)
+{
+	vtx_skip(v, vtx_insn_len());
+	return VTX_EXIT_YIELD;
+}
+
 static const struct kvm_cpuid_entry2 *vtx_find_cpuid(struct vtx_vmx_vcpu *v,
 						     u32 leaf, u32 index)
 {
@@ -1211,6 +1223,7 @@ static const vtx_exit_handler_t vtx_exit_handlers[VTX_NR_EXIT_REASONS] = {
 	[VTX_EXIT_MONITOR]		= vtx_inject_ud,
 	[VTX_EXIT_EPT_VIOLATION]	= vtx_handle_ept_violation,
 	[VTX_EXIT_WBINVD]		= vtx_skip_insn,
+	[VTX_EXIT_PAUSE]		= vtx_handle_pause,
 	[VTX_EXIT_XSETBV]		= vtx_handle_xsetbv,
 };
 

@@ -24,6 +24,14 @@
  */
 #define VTX_EXIT_SPLIT_LOCK	3
 
+/*
+ * The guest spins in a PAUSE loop (SDM 26.1.3, PAUSE-loop exiting): it
+ * waits for another vCPU, most often one that holds a lock or must answer
+ * an IPI and has no CPU of its own now.  The run loop gives the CPU
+ * away, where it may sleep, and resumes the guest.
+ */
+#define VTX_EXIT_YIELD		4
+
 int vtx_handle_exit(struct vtx_vmx_vcpu *v);
 
 /*

@@ -476,6 +476,15 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_IO_BITMAP_B, page_to_phys(vtx_io_bitmaps) + PAGE_SIZE);
 	vtx_vmwrite(VTX_MSR_BITMAP, page_to_phys(vtx_msr_bitmap));
 	/*
+	 * PAUSE-loop exiting (SDM 26.1.3): PAUSEs at most PLE_Gap TSC
+	 * ticks apart make a loop, which exits once it has run PLE_Window
+	 * ticks.  KVM's defaults (ple_gap, ple_window).
+	 */
+	if (proc2 & VTX_PROC2_PAUSE_LOOP_EXITING) {
+		vtx_vmwrite(VTX_PLE_GAP, 128);
+		vtx_vmwrite(VTX_PLE_WINDOW, 4096);
+	}
+	/*
 	 * Machine checks belong to the host (SDM 25.6.3).  #DB and #AC
 	 * exit too, always, as in KVM (vmx_update_exception_bitmap()): a
 	 * guest can make their delivery raise them again, which the CPU
@@ -971,6 +980,18 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		preempt_enable();
 		if (r == VTX_EXIT_SPLIT_LOCK)
 			r = vtx_vmx_handle_split_lock(v);
+		/*
+		 * A guest spinning for another vCPU: that vCPU's thread may
+		 * be waiting for this very CPU (more vCPUs than CPUs, as in
+		 * the test bed's PC), and without this the spin lasts a time
+		 * slice.  Any other runnable task may go first; KVM aims
+		 * its yield_to() at a vCPU thread of the same VM instead.
+		 */
+		if (r == VTX_EXIT_YIELD) {
+			v->nr_pause_yields++;
+			yield();
+			continue;
+		}
 		/* EPT fault-in: pinning may sleep, so it happens out here. */
 		if (r == VTX_EXIT_MAP_RAM) {
 			r = v->map_ram(v, v->ram_fault_gpa);

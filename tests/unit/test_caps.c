@@ -139,7 +139,8 @@ static void test_config_bochs(void)
 	      "config: toggled interrupt-window exiting starts clear");
 	CHECK_EQ(cfg.ctl[VTX_WORD_PROC2], VTX_PROC2_ENABLE_EPT |
 		 VTX_PROC2_UNRESTRICTED_GUEST | VTX_PROC2_ENABLE_VPID |
-		 VTX_PROC2_WBINVD_EXITING | VTX_PROC2_ENABLE_RDTSCP,
+		 VTX_PROC2_WBINVD_EXITING | VTX_PROC2_ENABLE_RDTSCP |
+		 VTX_PROC2_PAUSE_LOOP_EXITING,
 		 "config: secondary controls: EPT, unrestricted, VPID, WBINVD, RDTSCP");
 	CHECK(!(cfg.ctl[VTX_WORD_ENTRY] & VTX_ENTRY_IA32E_MODE_GUEST),
 	      "config: IA-32e mode guest starts clear");

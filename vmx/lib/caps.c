@@ -164,7 +164,8 @@ static const struct vtx_control_want vtx_wants[VTX_WORD_EPT_VPID_CAP] = {
 		.required = VTX_PROC2_ENABLE_EPT |
 			    VTX_PROC2_UNRESTRICTED_GUEST,
 		.optional = VTX_PROC2_ENABLE_VPID | VTX_PROC2_WBINVD_EXITING |
-			    VTX_PROC2_ENABLE_RDTSCP,
+			    VTX_PROC2_ENABLE_RDTSCP |
+			    VTX_PROC2_PAUSE_LOOP_EXITING,
 	},
 	/*
 	 * The host is 64-bit; EFER is switched by the CPU on entry and
