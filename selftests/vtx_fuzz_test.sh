@@ -4,10 +4,11 @@
 # vtx_fuzz_test.sh DEVICE: vtx_fuzz with the suite's fixed seeds.
 #
 # /dev/vtx: the racy rounds (vCPU threads, every kind of guest; 50,000
-# calls in all, plus 20,000 in the digests: in the 2-CPU Bochs PC a
-# round of 12,500 calls takes about 4 minutes of wall time, and the
-# issue's 100,000 did not fit CI's time beside the rest; VTX_FUZZ_SEEDS
-# with four seeds gives 100,000), each in a child of its own after which vtx's
+# calls in all, plus 50,000 in the digests, 100,000 per kernel: in the
+# 2-CPU Bochs PC a racy round of 12,500 calls takes about 4 minutes of
+# wall time, a single-threaded --safe call far less, so the digests make
+# up the rest; VTX_FUZZ_SEEDS with four seeds gives 100,000 racy calls),
+# each in a child of its own after which vtx's
 # counters must be back to 0; then the deterministic --safe digests of the
 # comparison seeds, kept for the kvm-intel part; a clean kernel log; and
 # at the end "rmmod vtx" must succeed (nothing holds the module), after
@@ -32,7 +33,7 @@ seeds=${VTX_FUZZ_SEEDS:-"0x5eed1 0x5eed3"}
 rounds=${VTX_FUZZ_ROUNDS:-2}
 calls=${VTX_FUZZ_CALLS:-12500}
 dseeds=${VTX_FUZZ_DIGEST_SEEDS:-"0xd1 0xd2"}
-dcalls=${VTX_FUZZ_DIGEST_CALLS:-10000}
+dcalls=${VTX_FUZZ_DIGEST_CALLS:-25000}
 keep=${TMPDIR:-/tmp}/vtx_fuzz
 fuzz=$dir/vtx_fuzz
 n=0
