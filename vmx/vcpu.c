@@ -777,15 +777,18 @@ static void vtx_handle_mce_irqoff(struct vtx_vmx_vcpu *v)
 {
 #ifdef CONFIG_X86_MCE
 	u32 basic = v->exit_reason & VTX_EXIT_REASON_BASIC_MASK;
-	struct pt_regs regs = {
-		.cs = 3,	/* a fake ring 3, whatever the guest ran on */
-		.flags = X86_EFLAGS_IF,
-	};
 
 	if (basic == VTX_EXIT_MCE_DURING_VMENTRY ||
 	    (basic == VTX_EXIT_EXCEPTION_NMI &&
-	     vtx_exit_is_machine_check(vtx_vmread(VTX_VM_EXIT_INTR_INFO))))
+	     vtx_exit_is_machine_check(vtx_vmread(VTX_VM_EXIT_INTR_INFO)))) {
+		/* Made here, not on every exit: it is 168 bytes to zero. */
+		struct pt_regs regs = {
+			.cs = 3,	/* a fake ring 3, whatever the guest ran on */
+			.flags = X86_EFLAGS_IF,
+		};
+
 		do_machine_check(&regs);
+	}
 #endif
 }
 
