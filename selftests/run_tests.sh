@@ -86,6 +86,10 @@ if [ -d "$dir/kvm" ]; then
 	# Debian's QEMU booting Linux, with vtx standing in for /dev/kvm;
 	# skipped where the PC carries no QEMU (scripts/testbed --qemu).
 	run_test "vtx_qemu_test.sh (vtx)" sh "$dir/vtx_qemu_test.sh" /dev/vtx
+	# QEMU saving, restoring and migrating its guest; keeps its saved
+	# state in $TMPDIR for kvm-intel's run to load, and loads kvm-intel's
+	# (--cross, below).
+	run_test "vtx_qemu_migrate_test.sh (vtx)" sh "$dir/vtx_qemu_migrate_test.sh" /dev/vtx
 	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
 	run_test vtx_study_test.sh sh "$dir/vtx_study_test.sh"
 	# The fuzzer: rmmods vtx at its end (and loads it again).
@@ -113,6 +117,8 @@ if [ -d "$dir/kvm" ]; then
 		run_test "vtx_run_test.sh (kvm-intel)" sh "$dir/vtx_run_test.sh" /dev/kvm
 		# The same QEMU boots on kvm-intel: what vtx's run must match.
 		run_test "vtx_qemu_test.sh (kvm-intel)" sh "$dir/vtx_qemu_test.sh" /dev/kvm
+		# The same on kvm-intel, and vtx's saved guest loaded here.
+		run_test "vtx_qemu_migrate_test.sh (kvm-intel)" sh "$dir/vtx_qemu_migrate_test.sh" /dev/kvm
 		# The fuzzer's comparison seeds, answered by kvm-intel.
 		run_test "vtx_fuzz_test.sh (kvm-intel)" sh "$dir/vtx_fuzz_test.sh" /dev/kvm
 		kvm_intel_unload 2>&1 | sed 's/^/# /'
@@ -122,6 +128,8 @@ if [ -d "$dir/kvm" ]; then
 		echo "ok - kvm-intel reference # SKIP kvm_intel did not load (no kvm-intel.ko in $kmod, or no VMX for it)"
 	fi
 	loaded || insmod "$ko" 2>&1 | sed 's/^/# /'
+	# kvm-intel's saved guest (its run above kept it) loaded on vtx.
+	run_test "vtx_qemu_migrate_test.sh --cross (vtx)" sh "$dir/vtx_qemu_migrate_test.sh" --cross /dev/vtx
 fi
 
 run_test "vtx_status_test (after all)" "$dir/vtx_status_test"
