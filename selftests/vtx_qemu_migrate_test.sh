@@ -189,10 +189,12 @@ migrate() {
 	tr -d '\r' <"$tmp.$1.mon" >"$tmp.$1.info"
 	echo "# $1: migration ${mstat:-(no status)} after about $((w * 2)) s"
 }
-show() {	# show NAME: how it went, for the comments of a failure
+# show NAME: how it went, for the comments of a failure.  A guest's
+# "Kernel panic" line is reworded: scripts/testbed stops the PC on one.
+show() {
 	sed "s/^/#   $1 stderr: /" "$tmp.$1.err" | tail -n 20
-	tr -d '\r' <"$tmp.$1.out" | grep -v '^VTX-GUEST: log:' | tail -n 12 |
-		sed "s/^/#   $1 stdout: /"
+	tr -d '\r' <"$tmp.$1.out" | grep -v '^VTX-GUEST: log:' | tail -n 60 |
+		sed "s/^/#   $1 stdout: /; s/Kernel panic/Kernel-panic/"
 	[ ! -s "$tmp.$1.info" ] || sed "s/^/#   $1 monitor: /" "$tmp.$1.info" | tail -n 30
 }
 
@@ -279,6 +281,35 @@ restore() {
 
 echo "1..$plan"
 echo "# QEMU on $dev (accel $accel${wrap:+, through vtx-as-kvm}${pin:+, pinned to CPU 0}), $limit s per QEMU"
+
+# VTX_QEMU_MIG_DIAG=1: first, the registers QEMU reads back from the
+# device before a save (VM stopped) and after the load (-S, before "cont").
+if [ -n "${VTX_QEMU_MIG_DIAG:-}" ]; then
+	start dsrc vtx.count
+	wait_for dsrc "$tmp.dsrc.out" '^VTX-GUEST: count: 3 ' "$limit"
+	mon dsrc stop
+	sleep 1
+	: >"$tmp.dsrc.mon"
+	mon dsrc "info registers"
+	sleep 2
+	tr -d '\r' <"$tmp.dsrc.mon" | grep -v "$(printf '\033')" | sed 's/^/# diag before save: /'
+	migrate dsrc "exec:cat >$tmp.diag.state"
+	mon dsrc quit
+	finish dsrc
+	start ddst vtx.count -incoming "exec:cat $tmp.diag.state" -S
+	sleep 15
+	: >"$tmp.ddst.mon"
+	mon ddst "info registers"
+	sleep 2
+	tr -d '\r' <"$tmp.ddst.mon" | grep -v "$(printf '\033')" | sed 's/^/# diag after load: /'
+	mon ddst cont
+	sleep 15
+	mon ddst quit
+	finish ddst
+	tr -d '\r' <"$tmp.ddst.out" | sed 's/^/# diag guest: /; s/Kernel panic/Kernel-panic/' | grep -v 'VTX-GUEST: count' | tail -n 60
+	tr -d '\r' <"$tmp.ddst.out" | grep 'VTX-GUEST: count' | sed 's/^/# diag guest: /' | head -n 5
+	rm -f "$tmp.diag.state"
+fi
 
 if [ "$cross" = 1 ]; then
 	cp "$otherstate.out" "$tmp.cross-src.out"
