@@ -12,28 +12,29 @@
 # A line sent to its console ends the count; it then prints its kernel log
 # and leaves through isa-debug-exit (QEMU's exit status 85).
 #
-#   1      save: the running guest migrated to a file ("migrate exec:cat >
-#          FILE" on QEMU's monitor) while it counts; the migration
-#          completes and QEMU quits
-#   2      restore: a second QEMU, -incoming "exec:cat FILE", goes on where
-#          the first stopped: its counter continues with no gap, no repeat
-#          and no memory check failing, and the guest ends cleanly
-#   3      restore: the guest's kernel log is clean (no clock, lost
-#          interrupt, lockup or MSR complaints)
-#   4      live migration between two QEMUs here (unix socket), with the
-#          bandwidth held low so that it takes several passes while the
-#          guest writes memory (dirty logging: KVM_GET/CLEAR_DIRTY_LOG):
-#          completes, with counts printed during it
-#   5      live: the counter continues on the destination, memory checks
-#          pass, the guest ends cleanly
-#   6      live: the destination guest's kernel log is clean
-#   7, 8   cross: the file that test 1 saved on the other device (kept in
-#          $TMPDIR as vtx-qemu-migrate.OTHER.state) restored here, the
+#   1, 2   cross: the file that test 3 saved on the other device (kept in
+#          $TMPDIR as vtx-qemu-migrate.OTHER.state) restored here: the
 #          counter continues and the log is clean.  The suite runs vtx
 #          first: there, kvm-intel's file does not exist yet and these
 #          skip; kvm-intel's run restores vtx's file; and run_tests.sh
-#          runs "--cross /dev/vtx" after kvm-intel, which does tests 7 and
-#          8 alone (as 1 and 2) with kvm-intel's file.
+#          runs "--cross /dev/vtx" after kvm-intel, which does these two
+#          alone with kvm-intel's file.  First, so that the PC holds one
+#          saved state at a time (two, and two QEMUs, ran its 512 MB out).
+#   3      save: the running guest migrated to a file ("migrate exec:cat >
+#          FILE" on QEMU's monitor) while it counts; the migration
+#          completes and QEMU quits
+#   4      restore: a second QEMU, -incoming "exec:cat FILE", goes on where
+#          the first stopped: its counter continues with no gap, no repeat
+#          and no memory check failing, and the guest ends cleanly
+#   5      restore: the guest's kernel log is clean (no clock, lost
+#          interrupt, lockup or MSR complaints)
+#   6      live migration between two QEMUs here (unix socket), with the
+#          bandwidth held low so that it takes several passes while the
+#          guest writes memory (dirty logging: KVM_GET/CLEAR_DIRTY_LOG):
+#          completes, with counts printed during it
+#   7      live: the counter continues on the destination, memory checks
+#          pass, the guest ends cleanly
+#   8      live: the destination guest's kernel log is clean
 #   9      -vga std: the guest writes red full blocks into rows 0-1 of the
 #          VGA text buffer (0xb8000); QEMU's "screendump" (PPM, 720x400)
 #          shows red in those 32 pixel rows and hardly any below
@@ -48,7 +49,7 @@
 #
 # savevm/loadvm need a qcow2 disk, made by qemu-img, which the PC does not
 # carry (and QEMU alone makes one only through QMP's blockdev-create):
-# the exec: file migration of tests 1-2 is the same device state.
+# the exec: file migration of tests 3-4 is the same device state.
 #
 # Env: VTX_QEMU, VTX_QEMU_DIR, VTX_QEMU_ACCEL as vtx_qemu_test.sh;
 # VTX_QEMU_TIMEOUT (seconds each QEMU may live, default 120).
@@ -127,7 +128,7 @@ start() {
 	cat <>"$tmp.$name.m.out" >"$tmp.$name.mon" &
 	eval "cat_$name=$!"
 	$pin timeout -k 5 "$limit" $wrap "$qemu" -accel "$accel" \
-		-machine pc,kernel-irqchip=off -cpu qemu64,kvm=off -m 128M \
+		-machine pc,kernel-irqchip=off -cpu qemu64,kvm=off -m 96M \
 		-nodefaults -nographic -serial stdio -no-reboot \
 		-chardev "pipe,id=mon,path=$tmp.$name.m" -mon chardev=mon,mode=readline \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -318,7 +319,17 @@ if [ "$cross" = 1 ]; then
 	exit $status
 fi
 
-# 1-3: save to a file, restore from it.
+# 1, 2: the other device's state (first: see above).
+if [ -f "$otherstate" ]; then
+	cp "$otherstate.out" "$tmp.cross-src.out"
+	restore cross "$otherstate" "cross: a state saved under $other restored on $dev" "$tmp.cross-src.out"
+	rm -f "$otherstate" "$otherstate.out"
+else
+	skip "cross: $other's state restored on $dev" "no $otherstate (the suite runs vtx first; run_tests.sh restores kvm-intel's file on vtx later, with --cross)"
+	skip "cross: guest log" "as above"
+fi
+
+# 3-5: save to a file, restore from it.
 start save vtx.count
 if wait_for save "$tmp.save.out" '^VTX-GUEST: count: 3 ' "$limit"; then
 	c0=$(counts save)
@@ -346,7 +357,7 @@ else
 	skip "restore: guest log" "nothing saved"
 fi
 
-# 4-6: live, source to destination over a unix socket.
+# 6-8: live, source to destination over a unix socket.
 start dst vtx.count -incoming "unix:$tmp.sock"
 start src vtx.count
 if wait_for src "$tmp.src.out" '^VTX-GUEST: count: 3 ' "$limit" && [ -S "$tmp.sock" ]; then
@@ -396,16 +407,6 @@ else
 	skip "live: destination guest log" "no migration"
 fi
 
-# 7, 8: the other device's state.
-if [ -f "$otherstate" ]; then
-	cp "$otherstate.out" "$tmp.cross-src.out"
-	restore cross "$otherstate" "cross: a state saved under $other restored on $dev" "$tmp.cross-src.out"
-	rm -f "$otherstate" "$otherstate.out"
-else
-	skip "cross: $other's state restored on $dev" "no $otherstate (the suite runs vtx first; run_tests.sh restores kvm-intel's file on vtx later, with --cross)"
-	skip "cross: guest log" "as above"
-fi
-
 # 9: -vga std, the text buffer, screendump.
 start vga vtx.vga -vga std
 if wait_for vga "$tmp.vga.out" '^VTX-GUEST: vga:' "$limit"; then
@@ -450,7 +451,7 @@ else
 	result FAIL "-vga std: the guest wrote to the VGA text buffer (exit $rc)"
 fi
 
-skip "savevm/loadvm" "they need a qcow2 disk and qemu-img to make it, which the PC does not carry; tests 1-2 save and load the same state through a file"
+skip "savevm/loadvm" "they need a qcow2 disk and qemu-img to make it, which the PC does not carry; tests 3-4 save and load the same state through a file"
 
 rm -f "$tmp".*
 exit $status
