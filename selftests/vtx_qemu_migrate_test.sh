@@ -131,7 +131,10 @@ start() {
 	# waits on a QEMU that is gone.
 	cat <>"$tmp.$name.m.out" >"$tmp.$name.mon" &
 	eval "cat_$name=$!"
-	$pin timeout -k 5 "$limit" $wrap "$qemu" -accel "$accel" \
+	# timeout inside vtx-as-kvm: outside, it would kill the wrapper's
+	# shell and leave QEMU running (seen: a hung QEMU kept /dev/vtx open,
+	# rmmod vtx failed and the next QEMUs ran the PC out of memory).
+	$pin $wrap timeout -k 5 "$limit" "$qemu" -accel "$accel" \
 		-machine pc-i440fx-5.1,kernel-irqchip=off -cpu qemu64,kvm=off -m 96M \
 		-nodefaults -nographic -serial stdio -no-reboot \
 		-chardev "pipe,id=mon,path=$tmp.$name.m" -mon chardev=mon,mode=readline \
@@ -152,11 +155,19 @@ say() {
 alive() {
 	eval "kill -0 \$pid_$1" 2>/dev/null
 }
-# finish NAME: wait for QEMU's end; sets rc.
+# finish NAME: wait for QEMU's end; sets rc.  Then SIGKILL to any QEMU of
+# this name still there (its command line names its monitor pipe, which
+# is this run's own), so that none outlives its check.
 finish() {
 	eval "wait \$pid_$1"
 	rc=$?
 	eval "kill \$cat_$1" 2>/dev/null
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "path=$tmp.$1.m "; then
+			echo "# $1: QEMU ${p#/proc/} still there after its end: killed"
+			kill -9 "${p#/proc/}" 2>/dev/null
+		fi
+	done
 	echo "# $1: QEMU exit $rc"
 }
 # wait_for NAME FILE PATTERN SECONDS: until FILE holds PATTERN (an ERE)
