@@ -991,7 +991,6 @@ static int __vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 		 * its yield_to() at a vCPU thread of the same VM instead.
 		 */
 		if (r == VTX_EXIT_YIELD) {
-			v->nr_pause_yields++;
 			yield();
 			continue;
 		}

@@ -143,7 +143,6 @@ struct vtx_vmx_vcpu {
 	bool ram_fault;
 	u64 ram_fault_gpa;
 	u64 split_lock_rip;		/* VTX_EXIT_SPLIT_LOCK: where */
-	u64 nr_pause_yields;		/* VTX_EXIT_YIELD: how often */
 	/* Statistics (VTX_GET_VCPU_STATS): per basic exit reason, the
 	 * exits and their TSC ticks from the VM exit to the handler's
 	 * verdict; entries, and returns to user space with an exit.
