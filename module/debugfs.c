@@ -3,7 +3,8 @@
  * /sys/kernel/debug/vtx/: module-wide counts, for people and for the leak
  * checks of the selftests, and one directory per VM (vm-<pid>-<n>/) with
  * one per vCPU (vcpu<id>/exits: its VM exits by reason, with their
- * cumulative handling cost).  Not a stable ABI (VTX_GET_STATUS and
+ * cumulative handling cost); l1d_flush says when vCPUs flush L1D before
+ * entry (L1TF).  Not a stable ABI (VTX_GET_STATUS and
  * VTX_GET_VCPU_STATS are).
  */
 #include <linux/cpumask.h>
@@ -11,6 +12,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "vtx.h"
 #include "../vmx/vmx.h"
@@ -65,6 +67,18 @@ DEFINE_DEBUGFS_ATTRIBUTE(vtx_pinned_fops, vtx_get_pinned_pages, NULL, "%llu\n");
 DEFINE_DEBUGFS_ATTRIBUTE(vtx_vmcs_fops, vtx_get_vmcs_pages, NULL, "%llu\n");
 DEFINE_DEBUGFS_ATTRIBUTE(vtx_vmxon_fops, vtx_get_vmxon_cpus, NULL, "%llu\n");
 
+/* l1d_flush: when vtx flushes L1D before entry (vmx/vcpu.c, L1TF). */
+static int vtx_l1d_flush_show(struct seq_file *m, void *unused)
+{
+	bool by_command;
+	const char *mode = vtx_l1d_flush_describe(&by_command);
+
+	seq_printf(m, "%s%s\n", mode, !strcmp(mode, "never") ? "" :
+		   by_command ? " (FLUSH_L1D command)" : " (software: 64 KiB read)");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vtx_l1d_flush);
+
 void vtx_debugfs_init(void)
 {
 	vtx_debugfs_dir = debugfs_create_dir("vtx", NULL);
@@ -78,6 +92,8 @@ void vtx_debugfs_init(void)
 				   &vtx_vmcs_fops);
 	debugfs_create_file_unsafe("vmxon_cpus", 0444, vtx_debugfs_dir, NULL,
 				   &vtx_vmxon_fops);
+	debugfs_create_file("l1d_flush", 0444, vtx_debugfs_dir, NULL,
+			    &vtx_l1d_flush_fops);
 }
 
 /*
@@ -90,8 +106,9 @@ static int vtx_vcpu_exits_show(struct seq_file *m, void *unused)
 	const struct vtx_vmx_vcpu *v = &((struct vtx_vcpu *)m->private)->vmx;
 	unsigned int i;
 
-	seq_printf(m, "# nr count tsc name; %llu entries, %llu exits to user space\n",
-		   READ_ONCE(v->nr_entries), READ_ONCE(v->nr_exits_to_user));
+	seq_printf(m, "# nr count tsc name; %llu entries, %llu exits to user space, %llu L1D flushes\n",
+		   READ_ONCE(v->nr_entries), READ_ONCE(v->nr_exits_to_user),
+		   READ_ONCE(v->nr_l1d_flushes));
 	for (i = 0; i < VTX_NR_EXIT_REASONS; i++) {
 		u64 count = READ_ONCE(v->nr_exits[i]);
 

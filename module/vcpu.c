@@ -159,6 +159,7 @@ static long vtx_vcpu_get_stats(struct vtx_vcpu *vcpu,
 	st->nr_reasons = min_t(u32, VTX_NR_EXIT_REASONS, VTX_STATS_MAX_REASONS);
 	st->entries = v->nr_entries;
 	st->exits_to_user = v->nr_exits_to_user;
+	st->l1d_flushes = v->nr_l1d_flushes;
 	for (i = 0; i < st->nr_reasons; i++) {
 		st->reason[i].count = v->nr_exits[i];
 		st->reason[i].tsc = v->exit_tsc[i];

@@ -106,6 +106,10 @@ if [ -d "$dir/kvm" ]; then
 			taskset -p 1 $$ >/dev/null &&
 				echo "# kvm-intel's tests run from CPU 0 (Bochs PC)"
 		fi
+		# kvm-intel's L1D flush mode, for vtx_l1tf_test.sh below:
+		# the kernel shows it only while kvm_intel is loaded.
+		cat /sys/devices/system/cpu/vulnerabilities/l1tf \
+			>"$tmp.l1tf" 2>/dev/null
 		for t in $kvm_tests; do
 			run_test "$t (kvm-intel)" "$dir/kvm/$t" /dev/kvm
 		done
@@ -122,6 +126,9 @@ if [ -d "$dir/kvm" ]; then
 		echo "ok - kvm-intel reference # SKIP kvm_intel did not load (no kvm-intel.ko in $kmod, or no VMX for it)"
 	fi
 	loaded || insmod "$ko" 2>&1 | sed 's/^/# /'
+	# vtx flushes L1D before entry as kvm-intel would here.
+	run_test vtx_l1tf_test.sh sh "$dir/vtx_l1tf_test.sh" "$tmp.l1tf"
+	rm -f "$tmp.l1tf"
 fi
 
 run_test "vtx_status_test (after all)" "$dir/vtx_status_test"

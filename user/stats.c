@@ -30,9 +30,10 @@ static void print_vtx_stats(struct vtx_run_vm *vm, struct vtx_run_vcpu *v)
 		free(st);
 		return;
 	}
-	fprintf(stderr, "vCPU %u: %llu VM entries, %llu exits to user space\n",
-		v->index, (unsigned long long)st->entries,
-		(unsigned long long)st->exits_to_user);
+	fprintf(stderr, "vCPU %u: %llu VM entries, %llu exits to user space, "
+		"%llu L1D flushes\n", v->index, (unsigned long long)st->entries,
+		(unsigned long long)st->exits_to_user,
+		(unsigned long long)st->l1d_flushes);
 	fprintf(stderr, "  %-3s %-44s %10s %12s %14s\n", "nr", "VM exit reason",
 		"count", "mean ticks", "total ticks");
 	for (i = 0; i < st->nr_reasons && i < VTX_STATS_MAX_REASONS; i++) {

@@ -32,6 +32,25 @@
 /* Advance past the instruction that exited (SDM 28.2.4), and drop the
  * STI / MOV-SS blocking it may have left (SDM 25.4.2).
  */
+/*
+ * Guest memory, through module/'s slots.  Host code that walks the VM's
+ * memory may pull host data into L1D: in "cond" mode the next entry
+ * flushes it (KVM: x86_emulate_instruction(), kvm_write_guest_virt_system()).
+ */
+static int vtx_read_guest(struct vtx_vmx_vcpu *v, u64 gpa, void *buf,
+			  unsigned int len)
+{
+	v->l1d_flush_pending = true;
+	return v->read_guest(v, gpa, buf, len);
+}
+
+static int vtx_write_guest(struct vtx_vmx_vcpu *v, u64 gpa, const void *buf,
+			   unsigned int len)
+{
+	v->l1d_flush_pending = true;
+	return v->write_guest(v, gpa, buf, len);
+}
+
 static void vtx_skip(struct vtx_vmx_vcpu *v, unsigned int len)
 {
 	u32 intr = vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO);
@@ -387,13 +406,13 @@ static int vtx_string_rw(struct vtx_vmx_vcpu *v, const u64 gpa[2],
 			 bool write)
 {
 	if (write)
-		return v->write_guest(v, gpa[0], buf, split) ?:
+		return vtx_write_guest(v, gpa[0], buf, split) ?:
 		       (split < bytes ?
-			v->write_guest(v, gpa[1], buf + split, bytes - split) :
+			vtx_write_guest(v, gpa[1], buf + split, bytes - split) :
 			0);
-	return v->read_guest(v, gpa[0], buf, split) ?:
+	return vtx_read_guest(v, gpa[0], buf, split) ?:
 	       (split < bytes ?
-		v->read_guest(v, gpa[1], buf + split, bytes - split) : 0);
+		vtx_read_guest(v, gpa[1], buf + split, bytes - split) : 0);
 }
 
 /*
@@ -574,7 +593,7 @@ int vtx_vcpu_load_pdptrs(struct vtx_vmx_vcpu *v)
 	if (!(v->cr0 & X86_CR0_PG) || !(v->cr4 & X86_CR4_PAE) ||
 	    (efer & EFER_LMA))
 		return 0;
-	if (v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
+	if (vtx_read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
 			  sizeof(pdpte)))
 		return -EFAULT;
 	if (!vtx_pdptes_valid(pdpte, min_t(unsigned int,
@@ -598,7 +617,7 @@ static int vtx_pdptes_usable(struct vtx_vmx_vcpu *v, bool pae)
 
 	if (!pae)
 		return 0;
-	if (v->read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
+	if (vtx_read_guest(v, vtx_vmread(VTX_GUEST_CR3) & ~0x1fULL, pdpte,
 			  sizeof(pdpte)))
 		return v->ram_fault ? VTX_EXIT_MAP_RAM : -EINVAL;
 	return vtx_pdptes_valid(pdpte, min_t(unsigned int,
@@ -756,7 +775,7 @@ static int vtx_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	struct vtx_vmx_vcpu *v = ctx;
 
-	return v->read_guest(v, gpa, buf, len);
+	return vtx_read_guest(v, gpa, buf, len);
 }
 
 /* 16, 32 or 64: how the guest's code segment decodes (SDM Vol. 3A 5.2.1). */
@@ -788,7 +807,7 @@ static int vtx_fetch_insn(struct vtx_vmx_vcpu *v, unsigned int bits, u8 *buf,
 		u64 gpa;
 
 		if (vtx_guest_translate(&p, la, vtx_read_gpa, v, &gpa) ||
-		    v->read_guest(v, gpa, buf + *got, n))
+		    vtx_read_guest(v, gpa, buf + *got, n))
 			break;
 		*got += n;
 		la += n;
@@ -906,7 +925,7 @@ static int vtx_mmio_step(struct vtx_vmx_vcpu *v)
 			/* Pinned when the instruction started: this fails
 			 * only if the slot went away; the guest retries.
 			 */
-			if (v->read_guest(v, gpa, &data, in->size))
+			if (vtx_read_guest(v, gpa, &data, in->size))
 				goto abandon;
 		} else {
 			run->exit_reason = KVM_EXIT_MMIO;
@@ -937,7 +956,7 @@ static int vtx_mmio_step(struct vtx_vmx_vcpu *v)
 	vtx_vmwrite(VTX_GUEST_RFLAGS, rflags);
 	if ((verdict & VTX_EMUL_WRITE) && v->is_ram(v, op->wgpa, true)) {
 		/* Pinned at the start; a slot that went away drops it. */
-		v->write_guest(v, op->wgpa, &out, in->size);
+		vtx_write_guest(v, op->wgpa, &out, in->size);
 		verdict &= ~VTX_EMUL_WRITE;
 	}
 	/*
@@ -1051,11 +1070,11 @@ static int vtx_handle_ept_violation(struct vtx_vmx_vcpu *v)
 	 */
 	for (i = 0; i < op->nreads; i++)
 		if (v->is_ram(v, op->gpa[i], false) &&
-		    v->read_guest(v, op->gpa[i], &probe, in.size))
+		    vtx_read_guest(v, op->gpa[i], &probe, in.size))
 			goto fail;
 	if (in.kind != VTX_INSN_LOAD && in.kind != VTX_INSN_CMPS &&
 	    v->is_ram(v, op->wgpa, true) &&
-	    v->read_guest(v, op->wgpa, &probe, in.size))
+	    vtx_read_guest(v, op->wgpa, &probe, in.size))
 		goto fail;
 
 	/* Bit 3: the entry allowed reads, so the page is a read-only slot. */
@@ -1163,8 +1182,8 @@ static int vtx_handle_ud(struct vtx_vmx_vcpu *v)
 	    (n < 3 && vtx_guest_translate(&p, bits == 64 ? la + n :
 					  (u32)(la + n), vtx_read_gpa, v,
 					  &gpa[1])) ||
-	    v->write_guest(v, gpa[0], vmcall, n) ||
-	    (n < 3 && v->write_guest(v, gpa[1], vmcall + n, 3 - n)))
+	    vtx_write_guest(v, gpa[0], vmcall, n) ||
+	    (n < 3 && vtx_write_guest(v, gpa[1], vmcall + n, 3 - n)))
 		/* Code in a read-only slot stays as it is: #UD, as on Intel. */
 		return v->ram_fault ? VTX_EXIT_MAP_RAM : vtx_inject_ud(v);
 	return 1;

@@ -20,7 +20,9 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/hardirq.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/cpu_entry_area.h>
@@ -38,6 +40,7 @@
 #include "lib/cpuid.h"
 #include "lib/state.h"
 #include "lib/cregs.h"
+#include "lib/l1tf.h"
 
 /* The VMCSs active on each CPU, to VMCLEAR before that CPU leaves VMX. */
 static DEFINE_PER_CPU(struct list_head, vtx_loaded_vmcss);
@@ -57,6 +60,114 @@ void vtx_vmwrite_failed(unsigned long field, unsigned long value)
 	pr_err_ratelimited("VMWRITE of %s (0x%lx) = 0x%lx failed: error %lu\n",
 			   vtx_vmcs_field_name(field) ?: "?", field, value,
 			   vtx_vmread(VTX_VM_INSTRUCTION_ERROR));
+}
+
+/*
+ * L1TF: a guest's not-present PTE can name any host physical address and
+ * speculation reads it from L1D (Intel-SA-00161; vmx/lib/l1tf.h).  The
+ * mode comes from the kernel's l1tf= as kvm-intel's default derives it:
+ * "cond" flushes only when host code that may have pulled secrets into
+ * L1D ran since the vCPU's last entry: user space, the scheduler, vtx's
+ * slow path (pinning, mapping), or an interrupt on this CPU (the kernel's
+ * irq entry sets irq_stat.kvm_cpu_l1tf_flush_l1d for kvm-intel, and for
+ * us).  The fast path's exits (CPUID, MSRs, CRs, PAUSE, HLT with an
+ * event) touch only the vCPU's own state.  The flush is the FLUSH_L1D
+ * command, or without it (CPUs whose microcode predates it) a read of
+ * 64 KiB, twice L1D (its replacement is not exactly LRU), as KVM does.
+ */
+#define VTX_L1D_FLUSH_ORDER	4	/* 64 KiB */
+static enum vtx_l1d_flush vtx_l1d_mode;
+static void *vtx_l1d_flush_pages;
+
+static enum vtx_l1tf_policy vtx_l1tf_policy(void)
+{
+	switch (l1tf_mitigation) {
+	case L1TF_MITIGATION_OFF:
+		return VTX_L1TF_POLICY_OFF;
+	case L1TF_MITIGATION_FULL:
+	case L1TF_MITIGATION_FULL_FORCE:
+		return VTX_L1TF_POLICY_FULL;
+	default:
+		return VTX_L1TF_POLICY_FLUSH;
+	}
+}
+
+static int vtx_l1d_flush_setup(void)
+{
+	u64 caps = 0;
+	int i;
+
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
+		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &caps);
+	vtx_l1d_mode = vtx_l1d_flush_mode(boot_cpu_has_bug(X86_BUG_L1TF),
+					  caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH,
+					  vtx_l1tf_policy());
+	if (vtx_l1d_mode == VTX_L1D_FLUSH_NEVER ||
+	    boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return 0;
+	vtx_l1d_flush_pages = (void *)__get_free_pages(GFP_KERNEL,
+						       VTX_L1D_FLUSH_ORDER);
+	if (!vtx_l1d_flush_pages)
+		return -ENOMEM;
+	/* Distinct pages, so that KSM under a nested host cannot merge them. */
+	for (i = 0; i < 1 << VTX_L1D_FLUSH_ORDER; i++)
+		memset(vtx_l1d_flush_pages + i * PAGE_SIZE, i + 1, PAGE_SIZE);
+	return 0;
+}
+
+const char *vtx_l1d_flush_describe(bool *by_command)
+{
+	static const char *const names[] = {
+		[VTX_L1D_FLUSH_NEVER] = "never",
+		[VTX_L1D_FLUSH_COND] = "cond",
+		[VTX_L1D_FLUSH_ALWAYS] = "always",
+	};
+
+	*by_command = boot_cpu_has(X86_FEATURE_FLUSH_L1D);
+	return names[vtx_l1d_mode];
+}
+
+/* Interrupts off, right before entry: nothing may refill L1D after it. */
+static void vtx_l1d_flush(struct vtx_vmx_vcpu *v)
+{
+	int size = PAGE_SIZE << VTX_L1D_FLUSH_ORDER;
+	bool cpu_dirty = true;	/* without kvm-intel's irq hook: unknown */
+
+	if (likely(vtx_l1d_mode == VTX_L1D_FLUSH_NEVER))
+		return;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	cpu_dirty = kvm_get_cpu_l1tf_flush_l1d();
+	kvm_clear_cpu_l1tf_flush_l1d();
+#endif
+	if (!vtx_l1d_flush_now(vtx_l1d_mode, v->l1d_flush_pending, cpu_dirty)) {
+		v->l1d_flush_pending = false;
+		return;
+	}
+	v->l1d_flush_pending = false;
+	v->nr_l1d_flushes++;
+	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	/*
+	 * Touch one byte per page (the TLB entries, so that the fill below
+	 * takes no page walk), serialize, then read every 64-byte line.
+	 */
+	asm volatile("xorl %%eax, %%eax\n"
+		     "1: movzbl (%[pages], %%rax), %%ecx\n\t"
+		     "addl $4096, %%eax\n\t"
+		     "cmpl %%eax, %[size]\n\t"
+		     "jne 1b\n\t"
+		     "xorl %%eax, %%eax\n\t"
+		     "cpuid\n\t"
+		     "xorl %%eax, %%eax\n"
+		     "2: movzbl (%[pages], %%rax), %%ecx\n\t"
+		     "addl $64, %%eax\n\t"
+		     "cmpl %%eax, %[size]\n\t"
+		     "jne 2b\n\t"
+		     "lfence\n"
+		     : : [pages] "r"(vtx_l1d_flush_pages), [size] "r"(size)
+		     : "eax", "ebx", "ecx", "edx", "memory");
 }
 
 int vtx_vmx_vcpu_init_global(void)
@@ -87,6 +198,10 @@ int vtx_vmx_vcpu_init_global(void)
 	}
 	memset(page_address(vtx_io_bitmaps), 0xff, 2 * PAGE_SIZE);
 	memset(page_address(vtx_msr_bitmap), 0xff, PAGE_SIZE);
+	if (vtx_l1d_flush_setup()) {
+		vtx_vmx_vcpu_exit_global();
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -97,6 +212,10 @@ void vtx_vmx_vcpu_exit_global(void)
 	if (vtx_msr_bitmap)
 		__free_page(vtx_msr_bitmap);
 	vtx_io_bitmaps = vtx_msr_bitmap = NULL;
+	if (vtx_l1d_flush_pages)
+		free_pages((unsigned long)vtx_l1d_flush_pages,
+			   VTX_L1D_FLUSH_ORDER);
+	vtx_l1d_flush_pages = NULL;
 }
 
 /* VMCLEAR @v on this CPU, where it is active; interrupts off. */
@@ -201,7 +320,18 @@ static int vtx_vcpu_load(struct vtx_vmx_vcpu *v)
 		if (vtx_vmptrld(v->vmcs_pa))
 			return -EIO;
 		this_cpu_write(vtx_current_vmcs, v);
+	} else {
+		return 0;
 	}
+	/*
+	 * Another vCPU's VMCS was current here (or none): that guest, or
+	 * the VMM of another VM, may have trained the indirect branch
+	 * predictors against this one.  Each vCPU gets a clean predictor,
+	 * as kvm-intel's vmx_vcpu_load_vmcs() gives it: IBPB where the
+	 * kernel's spectre_v2_user= setting enabled it (X86_FEATURE_USE_IBPB;
+	 * without it this is a no-op patched in at load).
+	 */
+	indirect_branch_prediction_barrier();
 	return 0;
 }
 
@@ -741,31 +871,6 @@ static void vtx_update_host_cr4(struct vtx_vmx_vcpu *v)
 }
 
 /*
- * L1TF: a guest's not-present PTE can name any host physical address and
- * speculation reads it from L1D (SDM-independent: Intel's L1TF guidance).
- * On an affected CPU, unless the kernel says no flush is wanted
- * (l1tf_vmx_mitigation, exported), flush L1D before every entry with
- * the FLUSH_L1D command: KVM's vmx_l1d_flush() in its "always" mode
- * (KVM's default "cond" mode needs state vtx does not track).  Without
- * the command KVM flushes by reading a 64 KiB buffer; vtx does not (the
- * CPUs affected have the microcode command where updated).
- */
-static void vtx_l1d_flush(void)
-{
-	if (!boot_cpu_has_bug(X86_BUG_L1TF) ||
-	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D))
-		return;
-	switch (l1tf_vmx_mitigation) {
-	case VMENTER_L1D_FLUSH_NEVER:
-	case VMENTER_L1D_FLUSH_NOT_REQUIRED:
-	case VMENTER_L1D_FLUSH_EPT_DISABLED:
-		return;
-	default:
-		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
-	}
-}
-
-/*
  * A machine check that exited the guest (exception exit, vector 18) or
  * that came during VM entry (exit reason 41, SDM 27.8) was not delivered
  * to the host: hand it to the host's handler now, interrupts still off,
@@ -817,7 +922,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 	vtx_update_host_cr4(v);
 
 	trace_vtx_entry(v->id, v->launched);
-	vtx_l1d_flush();	/* last: nothing may refill L1D after it */
+	vtx_l1d_flush(v);	/* last: nothing may refill L1D after it */
 	failed = vtx_vmenter(v->regs, v->launched);
 	v->exit_tsc_start = rdtsc();
 	v->nr_entries++;
@@ -895,6 +1000,8 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	vtx_fpu_restore(v->xsave);
 	vtx_switch_to_guest(v, &host);
 	v->msrs_loaded = true;
+	/* Coming from the slow path: user space, the scheduler, pinning. */
+	v->l1d_flush_pending = true;
 
 	do {
 		vtx_events_prepare_entry(v);

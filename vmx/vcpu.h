@@ -150,6 +150,8 @@ struct vtx_vmx_vcpu {
 	u64 nr_exits[VTX_NR_EXIT_REASONS];
 	u64 exit_tsc[VTX_NR_EXIT_REASONS];
 	u64 nr_entries, nr_exits_to_user;
+	u64 nr_l1d_flushes;		/* L1D flushes before entry (L1TF) */
+	bool l1d_flush_pending;		/* host code ran since the last entry */
 	u64 exit_tsc_start;		/* rdtsc() right after the VM exit */
 	u64 exit_rip;			/* guest RIP at the exit, when traced */
 };
@@ -228,6 +230,11 @@ void vtx_vmx_emergency_vmclear(void);
 bool vtx_vmx_is_going_down(void);
 
 int vtx_vmx_vcpu_init_global(void);
+/*
+ * The L1D flush before entry, for debugfs: "never", "cond" or "always",
+ * and in @by_command whether it is the FLUSH_L1D command (else a read).
+ */
+const char *vtx_l1d_flush_describe(bool *by_command);
 void vtx_vmx_vcpu_exit_global(void);
 
 #endif /* _VTX_VMX_VCPU_H */

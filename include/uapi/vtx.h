@@ -102,6 +102,9 @@ struct vtx_exit_stat {
  * @entries:	VM entries (VMLAUNCH/VMRESUME) since the vCPU was made
  * @exits_to_user: KVM_RUN returns that went to user space with an exit
  * @reason:	indexed by basic exit reason (SDM Appendix C)
+ * @l1d_flushes: L1D flushes before VM entry (L1TF): 0 where the CPU is not
+ *		affected or the kernel's l1tf= says off; at most @entries
+ *		(/sys/kernel/debug/vtx/l1d_flush says when vtx flushes)
  */
 struct vtx_vcpu_stats {
 	__u32 size;
@@ -109,6 +112,7 @@ struct vtx_vcpu_stats {
 	__u64 entries;
 	__u64 exits_to_user;
 	struct vtx_exit_stat reason[VTX_STATS_MAX_REASONS];
+	__u64 l1d_flushes;
 };
 
 #define VTX_GET_VCPU_STATS	_IOWR(VTXIO, 0x01, struct vtx_vcpu_stats)
