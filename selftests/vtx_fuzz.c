@@ -10,7 +10,8 @@
  * fork().
  *
  *   vtx_fuzz [--seed S] [--calls N] [--rounds R] [--seconds T]
- *            [--safe] [--digest FILE] [--threads] [--no-threads] [DEVICE]
+ *            [--safe] [--digest FILE] [--threads] [--no-threads]
+ *            [--verbose] [DEVICE]
  *
  * Each round runs in a child process of its own with seed
  * round_seed(S, r), printed; "--seed X --calls N --rounds 1" replays one
@@ -36,6 +37,13 @@
  * --digest FILE: one line per call, "INDEX OP RESULT" (RESULT the return
  * value or -ERRNO; KVM_RUN adds the exit reason), for comparing vtx with
  * kvm-intel call by call (vtx_fuzz_test.sh).
+ *
+ * --verbose: every call as it is recorded; for SETUP and KVM_RUN the
+ * vCPU (VM and vCPU index), its RIP, RFLAGS, CR0 and pending events;
+ * after a KVM_RUN that failed entry or stopped with an internal error,
+ * the error's data, the registers, the code at CS:RIP (slot 0, no
+ * paging), and on vtx the VMCS fields VM entry checks events against
+ * (VTX_GET_VMCS).  Only reads: the calls stay the same as without it.
  *
  * After each round, with vtx, the parent checks /sys/kernel/debug/vtx/
  * (else VTX_GET_STATUS): no VM, vCPU or pinned page left, and the VMCS
@@ -888,6 +896,30 @@ static void op_create_vcpu(struct rng *r)
 }
 
 /* vcpu_setup_mode() of kvm_util.h, on our VM's memory, with new code. */
+/* --verbose: which vCPU a call used, and where it stands after it. */
+static void show_where(struct fz_vm *vm, struct fz_vcpu *fv)
+{
+	struct kvm_vcpu_events e;
+	struct kvm_sregs s;
+	struct kvm_regs g;
+
+	if (!fz.verbose || !fv->live)
+		return;
+	printf("#   vm %ld vcpu %ld", (long)(vm - fz.vm), (long)(fv - vm->vcpu));
+	if (!ioctl(fv->fd, KVM_GET_REGS, &g))
+		printf(" rip %#llx rflags %#llx", (unsigned long long)g.rip,
+		       (unsigned long long)g.rflags);
+	if (!ioctl(fv->fd, KVM_GET_SREGS, &s))
+		printf(" cr0 %#llx", (unsigned long long)s.cr0);
+	if (!ioctl(fv->fd, KVM_GET_VCPU_EVENTS, &e) &&
+	    (e.exception.injected || e.interrupt.injected || e.nmi.injected))
+		printf(" events %u/%u/%u/%#x %u/%u %u", e.exception.injected,
+		       e.exception.nr, e.exception.has_error_code,
+		       e.exception.error_code, e.interrupt.injected,
+		       e.interrupt.nr, e.nmi.injected);
+	printf("\n");
+}
+
 static void op_setup(struct rng *r)
 {
 	struct fz_vm *vm;
@@ -923,9 +955,88 @@ static void op_setup(struct rng *r)
 	}
 	fv->mode = mode;
 	record("SETUP", ret, mode_names[mode]);
+	show_where(vm, fv);
 }
 
 /* The vCPU's ioctls, each with a generator of arguments. */
+/*
+ * --verbose: what a replay needs to find a difference's cause.  Reads
+ * only, and draws nothing from the generators: the calls stay the same.
+ */
+static void show_events(const char *what, const struct kvm_vcpu_events *e)
+{
+	printf("#   %s: flags %#x exception %u/%u/%u/%#x interrupt %u/%u/%u/%#x nmi %u/%u/%u\n",
+	       what, e->flags, e->exception.injected, e->exception.nr,
+	       e->exception.has_error_code, e->exception.error_code,
+	       e->interrupt.injected, e->interrupt.nr, e->interrupt.soft,
+	       e->interrupt.shadow, e->nmi.injected, e->nmi.pending,
+	       e->nmi.masked);
+}
+
+/* The vCPU's state after a KVM_RUN that failed entry or stopped. */
+static void show_vcpu(int fd, struct kvm_run *run, const unsigned char *ram)
+{
+	static const __u32 want[] = {
+		0x4400,	/* VM-instruction error */
+		0x4016,	/* VM-entry interruption information */
+		0x4018,	/* VM-entry exception error code */
+		0x401a,	/* VM-entry instruction length */
+		0x4824,	/* guest interruptibility state */
+		0x4826,	/* guest activity state */
+		0x6800,	/* guest CR0 */
+		0x6820,	/* guest RFLAGS */
+		0x681e,	/* guest RIP */
+		0x2806,	/* guest IA32_EFER */
+		0x4816,	/* guest CS access rights */
+	};
+	struct kvm_vcpu_events e;
+	struct kvm_sregs s;
+	struct kvm_regs g;
+	struct vtx_vmcs_dump *d;
+	__u32 i, k, nr = 400;
+
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		printf("#   internal error %u, ndata %u:", run->internal.suberror,
+		       run->internal.ndata);
+		for (i = 0; i < run->internal.ndata && i < 16; i++)
+			printf(" %#llx", (unsigned long long)run->internal.data[i]);
+		printf("\n");
+	}
+	if (!ioctl(fd, KVM_GET_REGS, &g))
+		printf("#   rip %#llx rflags %#llx rsp %#llx\n",
+		       (unsigned long long)g.rip, (unsigned long long)g.rflags,
+		       (unsigned long long)g.rsp);
+	if (!ioctl(fd, KVM_GET_SREGS, &s))
+		printf("#   cr0 %#llx cr4 %#llx efer %#llx cs %#x/%#llx/%u/%u\n",
+		       (unsigned long long)s.cr0, (unsigned long long)s.cr4,
+		       (unsigned long long)s.efer, s.cs.selector,
+		       (unsigned long long)s.cs.base, s.cs.db, s.cs.l);
+	/* The code there, when paging is off and it lies in slot 0. */
+	if (!ioctl(fd, KVM_GET_SREGS, &s) && !ioctl(fd, KVM_GET_REGS, &g) &&
+	    !(s.cr0 & (1ULL << 31)) && ram &&
+	    s.cs.base + g.rip + 16 <= GUEST_MEM_SIZE) {
+		printf("#   bytes at cs.base+rip:");
+		for (i = 0; i < 16; i++)
+			printf(" %02x", ram[s.cs.base + g.rip + i]);
+		printf("\n");
+	}
+	if (!ioctl(fd, KVM_GET_VCPU_EVENTS, &e))
+		show_events("KVM_GET_VCPU_EVENTS", &e);
+	d = calloc(1, sizeof(*d) + nr * sizeof(d->fields[0]));
+	if (!d)
+		return;
+	d->nr = nr;
+	if (!ioctl(fd, VTX_GET_VMCS, d))
+		for (k = 0; k < ARRAY_SIZE(want); k++)
+			for (i = 0; i < d->nr; i++)
+				if (d->fields[i].encoding == want[k])
+					printf("#   vmcs %s = %#llx\n",
+					       d->fields[i].name,
+					       (unsigned long long)
+					       d->fields[i].value);
+	free(d);
+}
+
 static long fz_vcpu_ioctl(struct rng *r, int fd, const char **name)
 {
 	void *p;
@@ -1113,6 +1224,8 @@ static long fz_vcpu_ioctl(struct rng *r, int fd, const char **name)
 				e->sipi_vector = rnd(r);
 			}
 		}
+		if (valid && fz.verbose)
+			show_events("KVM_SET_VCPU_EVENTS in", p);
 		return xioctl(fd, KVM_SET_VCPU_EVENTS, (unsigned long)p);
 	}
 	case 13:
@@ -1311,6 +1424,11 @@ static void op_run(struct rng *r)
 					 fail_entry.hardware_entry_failure_reason);
 		}
 		record("KVM_RUN", ret, extra);
+		show_where(vm, v);
+		if (fz.verbose && ret == 0 && v->run &&
+		    (v->run->exit_reason == KVM_EXIT_FAIL_ENTRY ||
+		     v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR))
+			show_vcpu(v->fd, v->run, vm->ram);
 		if (ret < 0)
 			break;
 	}

@@ -12,7 +12,11 @@
  *  - after each exit, an event whose delivery the exit cut short (the
  *    IDT-vectoring information, SDM 27.2.4: an EPT violation on the first
  *    touch of the IDT, a handler or its stack) goes back into the
- *    VM-entry fields, so that the next entry delivers it again.
+ *    VM-entry fields, so that the next entry delivers it again;
+ *  - before each entry, an exception waiting there gets its error code
+ *    exactly if CR0.PE is set then and its vector pushes one (lib/events.c
+ *    vtx_entry_info_for_mode(): it may have been put there in the other
+ *    mode, or reported by the CPU with one in real mode).
  *
  * The event the next entry injects lives in the VMCS only: VM exits clear
  * its valid bit (SDM 27.2.3), and everything that injects checks it first.
@@ -45,8 +49,12 @@ static void vtx_set_proc_ctl(struct vtx_vmx_vcpu *v, u32 bits, bool on)
 
 static void vtx_inject_info(u32 info, u32 error, u32 len)
 {
-	/* VM entry takes an error code of 16 bits only (SDM 26.2.1.3). */
-	if (info & VTX_INTR_INFO_DELIVER_CODE)
+	/*
+	 * VM entry takes an error code of 16 bits only (SDM 26.2.1.3).  A
+	 * hardware exception keeps its code even where it delivers none
+	 * now: vtx_events_prepare_entry() may add it for protected mode.
+	 */
+	if (vtx_intr_info_type(info) == VTX_INTR_TYPE_HARD_EXCEPTION)
 		vtx_vmwrite(VTX_VM_ENTRY_EXCEPTION_ERROR_CODE, error & 0xffff);
 	if (vtx_intr_type_is_soft(vtx_intr_info_type(info)))
 		vtx_vmwrite(VTX_VM_ENTRY_INSTRUCTION_LEN, len);
@@ -60,9 +68,18 @@ static void vtx_inject_info(u32 info, u32 error, u32 len)
  */
 void vtx_events_prepare_entry(struct vtx_vmx_vcpu *v)
 {
-	bool busy = vtx_vmread(VTX_VM_ENTRY_INTR_INFO) & VTX_INTR_INFO_VALID;
+	u32 info = vtx_vmread(VTX_VM_ENTRY_INTR_INFO), fit;
+	bool busy = info & VTX_INTR_INFO_VALID;
 	bool want_irq_window;
 	u32 intr;
+
+	/* KVM_SET_SREGS may have changed CR0.PE since it was put there. */
+	if (busy) {
+		fit = vtx_entry_info_for_mode(info, vtx_vmread(VTX_GUEST_CR0) &
+						    X86_CR0_PE);
+		if (fit != info)
+			vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, fit);
+	}
 
 	if (!busy && (v->nmi_queued || v->irq_queued)) {
 		intr = vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO);
@@ -106,9 +123,11 @@ void vtx_events_after_exit(struct vtx_vmx_vcpu *v)
 		vtx_vmwrite(VTX_GUEST_INTERRUPTIBILITY_INFO,
 			    vtx_vmread(VTX_GUEST_INTERRUPTIBILITY_INFO) &
 			    ~VTX_INTERRUPTIBILITY_NMI);
+	/* The error-code field is undefined where none was delivered. */
 	vtx_inject_info(idt & (VTX_INTR_INFO_VALID | VTX_INTR_INFO_DELIVER_CODE |
 			       VTX_INTR_INFO_TYPE_MASK | VTX_INTR_INFO_VECTOR_MASK),
-			vtx_vmread(VTX_IDT_VECTORING_ERROR_CODE),
+			idt & VTX_INTR_INFO_DELIVER_CODE ?
+			vtx_vmread(VTX_IDT_VECTORING_ERROR_CODE) : 0,
 			vtx_vmread(VTX_VM_EXIT_INSTRUCTION_LEN));
 }
 

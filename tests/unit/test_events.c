@@ -21,9 +21,33 @@ static void test_exception_info(void)
 	CHECK_EQ(vtx_exception_info(14, true), 0x80000b0e, "#PF: error code");
 	CHECK_EQ(vtx_exception_info(8, true), 0x80000b08, "#DF: error code");
 	CHECK_EQ(vtx_exception_info(17, true), 0x80000b11, "#AC: error code");
-	CHECK_EQ(vtx_exception_info(21, true), 0x80000b15, "#CP: error code");
+	CHECK_EQ(vtx_exception_info(21, true), 0x80000315,
+		 "#CP: no error code (only CET CPUs check one; vtx guests have no CET)");
 	CHECK(!vtx_exception_has_error_code(1) && !vtx_exception_has_error_code(18) &&
 	      !vtx_exception_has_error_code(200), "#DB, #MC, vector 200: no error code");
+}
+
+static void test_entry_info_for_mode(void)
+{
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000b0d, false), 0x8000030d,
+		 "#GP set in protected mode, entry in real mode: the error code goes");
+	CHECK_EQ(vtx_entry_info_for_mode(0x8000030d, true), 0x80000b0d,
+		 "#GP set in real mode, entry in protected mode: the error code comes");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000b0d, true), 0x80000b0d,
+		 "#GP in protected mode: unchanged");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000b00, true), 0x80000300,
+		 "#DE with an error code in protected mode: none (VM entry would fail)");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000b15, true), 0x80000315,
+		 "#CP: no error code");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000b08, false), 0x80000308,
+		 "#DF in real mode: no error code");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000603, true), 0x80000603,
+		 "#BP (software exception): unchanged");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000430, true), 0x80000430,
+		 "INT 0x30 (software interrupt): unchanged");
+	CHECK_EQ(vtx_entry_info_for_mode(0x80000202, false), 0x80000202, "NMI: unchanged");
+	CHECK_EQ(vtx_entry_info_for_mode(0x00000b0d, false), 0x00000b0d,
+		 "not valid: unchanged");
 }
 
 static void test_allowed(void)
@@ -60,10 +84,15 @@ static void test_get(void)
 	s.entry_info = 0x80000b0e;
 	s.entry_error = 6;
 	s.nmi_queued = 1;
+	s.protected = true;
 	vtx_events_to_kvm(&s, &e);
 	CHECK(e.exception.injected && e.exception.nr == 14 && e.exception.has_error_code &&
 	      e.exception.error_code == 6, "a #PF being re-injected reads as exception.injected");
 	CHECK(e.nmi.pending && !e.interrupt.injected, "a queued NMI reads as nmi.pending");
+	s.protected = false;		/* KVM_SET_SREGS went to real mode */
+	vtx_events_to_kvm(&s, &e);
+	CHECK(e.exception.injected && e.exception.nr == 14 && !e.exception.has_error_code,
+	      "... in real mode since: no error code, as the next entry delivers it");
 
 	memset(&s, 0, sizeof(s));
 	s.entry_info = 0x80000480;	/* INT 0x80 cut short */
@@ -142,6 +171,7 @@ static void test_set(void)
 int main(void)
 {
 	test_exception_info();
+	test_entry_info_for_mode();
 	test_allowed();
 	test_get();
 	test_set();

@@ -4,12 +4,24 @@
  */
 #include "events.h"
 
-/* #DB..: SDM Vol. 3A Table 6-1; 8 #DF, 10 #TS, 11 #NP, 12 #SS, 13 #GP,
- * 14 #PF, 17 #AC, 21 #CP push an error code.
+/* SDM Vol. 3A Table 6-1: 8 #DF, 10 #TS, 11 #NP, 12 #SS, 13 #GP, 14 #PF
+ * and 17 #AC push an error code (21 #CP only with CET: see events.h).
  */
 bool vtx_exception_has_error_code(u8 vector)
 {
-	return vector < 32 && ((1u << vector) & 0x227d00u);
+	return vector < 32 && ((1u << vector) & 0x27d00u);
+}
+
+u32 vtx_entry_info_for_mode(u32 info, bool protected)
+{
+	if (!(info & VTX_INTR_INFO_VALID) ||
+	    vtx_intr_info_type(info) != VTX_INTR_TYPE_HARD_EXCEPTION)
+		return info;
+	info &= ~VTX_INTR_INFO_DELIVER_CODE;
+	if (protected &&
+	    vtx_exception_has_error_code(info & VTX_INTR_INFO_VECTOR_MASK))
+		info |= VTX_INTR_INFO_DELIVER_CODE;
+	return info;
 }
 
 u32 vtx_exception_info(u8 vector, bool protected)
@@ -20,9 +32,7 @@ u32 vtx_exception_info(u8 vector, bool protected)
 		   (vector & 31);
 
 	/* Real mode pushes no error code; VM entry checks that (26.2.1.3). */
-	if (protected && vtx_exception_has_error_code(vector))
-		info |= VTX_INTR_INFO_DELIVER_CODE;
-	return info;
+	return vtx_entry_info_for_mode(info, protected);
 }
 
 bool vtx_interrupt_allowed(u64 rflags, u32 interruptibility)
@@ -46,7 +56,9 @@ bool vtx_nmi_allowed(u32 interruptibility)
 void vtx_events_to_kvm(const struct vtx_event_state *s,
 		       struct kvm_vcpu_events *e)
 {
-	u32 info = s->entry_info, type = vtx_intr_info_type(info);
+	/* What the next entry delivers, in the mode the guest is in now. */
+	u32 info = vtx_entry_info_for_mode(s->entry_info, s->protected);
+	u32 type = vtx_intr_info_type(info);
 	bool valid = info & VTX_INTR_INFO_VALID;
 
 	*e = (struct kvm_vcpu_events){ 0 };

@@ -61,8 +61,30 @@ static inline bool vtx_intr_type_is_soft(u32 type)
  */
 u32 vtx_exception_info(u8 vector, bool protected);
 
-/* Would the CPU push an error code for @vector (SDM Vol. 3A Table 6-1)? */
+/*
+ * Does VM entry deliver an error code for @vector (SDM Vol. 3A Table 6-1,
+ * Vol. 3C 26.2.1.3)?  #CP is left out: its error code is checked only on
+ * CPUs with CET, which vtx's guests cannot enable (and KVM 6.1's list,
+ * x86_exception_has_error_code(), leaves it out too).
+ */
 bool vtx_exception_has_error_code(u8 vector);
+
+/**
+ * vtx_entry_info_for_mode() - the VM-entry interruption information of
+ * an event, made valid for the guest's mode at this entry
+ * @info:	VM-entry interruption information, valid or not
+ * @protected:	guest CR0.PE at this entry
+ *
+ * VM entry checks a hardware exception's deliver-error-code bit against
+ * CR0.PE at that entry (SDM 26.2.1.3, unrestricted guest): set exactly in
+ * protected mode for the vectors that push one.  An event may have been
+ * put there in the other mode (KVM_SET_VCPU_EVENTS, an exception vtx
+ * raised, a delivery an exit cut short) and KVM_SET_SREGS have switched
+ * modes since: kvm-intel drops the error code in real mode when it
+ * injects (kvm_inject_exception()); vtx decides it here, either way.
+ * Everything but a valid hardware exception comes back unchanged.
+ */
+u32 vtx_entry_info_for_mode(u32 info, bool protected);
 
 /* Can an external interrupt be delivered now (SDM 26.3.1.5, 6.8.1)? */
 bool vtx_interrupt_allowed(u64 rflags, u32 interruptibility);
