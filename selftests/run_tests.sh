@@ -48,6 +48,8 @@ run_test vtx_status_test "$dir/vtx_status_test"
 run_test vtx_open_test "$dir/vtx_open_test"
 run_test vtx_hotplug_test "$dir/vtx_hotplug_test"
 run_test vtx_hotplug_run_test "$dir/vtx_hotplug_run_test"
+# perf across VM entry and NMIs from the guest: needs a PMU (skips in the PC).
+run_test vtx_pmu_test "$dir/vtx_pmu_test"
 run_test vtx_load_test.sh sh "$dir/vtx_load_test.sh"
 run_test vtx_kvm_coexist_test.sh sh "$dir/vtx_kvm_coexist_test.sh"
 

@@ -20,6 +20,9 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#ifdef CONFIG_X86_FRED
+#include <asm/fred.h>
+#endif
 #include <asm/hardirq.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
@@ -30,6 +33,7 @@
 #include <asm/processor.h>
 #include <asm/vmx.h>
 #include <asm/mce.h>
+#include <asm/perf_event.h>
 
 #include "vmx.h"
 #include "vcpu.h"
@@ -630,6 +634,9 @@ static void vtx_vmcs_setup(struct vtx_vmx_vcpu *v, u64 eptp)
 	vtx_vmwrite(VTX_VM_EXIT_MSR_STORE_COUNT, 0);
 	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, 0);
 	vtx_vmwrite(VTX_VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vtx_vmwrite(VTX_VM_ENTRY_MSR_LOAD_ADDR, virt_to_phys(v->msr_autoload));
+	vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_ADDR,
+		    virt_to_phys(v->msr_autoload + VTX_MSR_AUTOLOAD_MAX));
 	vtx_vmwrite(VTX_VM_ENTRY_INTR_INFO, 0);
 	vtx_vmwrite(VTX_VMCS_LINK_POINTER, ~0ULL);
 	/* The guest owns CR0.TS and CR0.MP; every other bit exits. */
@@ -667,9 +674,15 @@ int vtx_vmx_vcpu_create(struct vtx_vmx_vcpu *v, u64 eptp)
 	v->vpid = vtx_vpid_alloc();
 	INIT_LIST_HEAD(&v->loaded_link);
 	v->xsave = kzalloc(vtx_xsave_size, GFP_KERNEL_ACCOUNT);
+	/* 256 bytes: kmalloc aligns a power of two to itself (SDM: 16). */
+	v->msr_autoload = kcalloc(2 * VTX_MSR_AUTOLOAD_MAX,
+				  sizeof(*v->msr_autoload), GFP_KERNEL_ACCOUNT);
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!v->xsave || !page) {
+	if (!v->xsave || !v->msr_autoload || !page) {
 		kfree(v->xsave);
+		kfree(v->msr_autoload);
+		v->xsave = NULL;
+		v->msr_autoload = NULL;
 		if (page)
 			__free_page(page);
 		vtx_vpid_free(v->vpid);
@@ -710,9 +723,11 @@ void vtx_vmx_vcpu_destroy(struct vtx_vmx_vcpu *v)
 	free_page((unsigned long)v->vmcs);
 	vtx_vmx_account_vmcs(-1);
 	kfree(v->xsave);
+	kfree(v->msr_autoload);
 	vtx_vpid_free(v->vpid);
 	v->vmcs = NULL;
 	v->xsave = NULL;
+	v->msr_autoload = NULL;
 	v->vpid = 0;
 }
 
@@ -898,6 +913,67 @@ static void vtx_handle_mce_irqoff(struct vtx_vmx_vcpu *v)
 }
 
 /*
+ * perf's counters across VM entry and exit.  For each MSR perf wants
+ * different while the guest runs (IA32_PERF_GLOBAL_CTRL without the
+ * counters of exclude_guest events and of PEBS events, whose records
+ * would go to guest linear addresses; IA32_PEBS_ENABLE 0 on CPUs whose
+ * PEBS is not isolated from VMX non-root operation), the CPU loads the
+ * guest value at entry from one list and the host value at exit from the
+ * other (SDM 26.4, 27.6), atomically with the switch, as kvm-intel's
+ * atomic_switch_perf_msrs() (which puts IA32_PERF_GLOBAL_CTRL in the
+ * dedicated VMCS fields where the CPU has them).  The guest has no PMU of
+ * its own: perf gets no vPMU (NULL).  Interrupts off.
+ */
+static void vtx_switch_perf_msrs(struct vtx_vmx_vcpu *v)
+{
+	struct vtx_msr_entry *guest = v->msr_autoload;
+	struct vtx_msr_entry *host = v->msr_autoload + VTX_MSR_AUTOLOAD_MAX;
+	struct perf_guest_switch_msr *msrs;
+	int nr, i;
+	u32 n = 0;
+
+	msrs = perf_guest_get_msrs(&nr, NULL);
+	for (i = 0; msrs && i < nr; i++) {
+		if (msrs[i].host == msrs[i].guest)
+			continue;
+		if (n == VTX_MSR_AUTOLOAD_MAX) {
+			pr_warn_once("perf asks for more than %d MSRs switched at VM entry\n",
+				     VTX_MSR_AUTOLOAD_MAX);
+			break;
+		}
+		guest[n] = (struct vtx_msr_entry){ .index = msrs[i].msr,
+						   .value = msrs[i].guest };
+		host[n] = (struct vtx_msr_entry){ .index = msrs[i].msr,
+						  .value = msrs[i].host };
+		n++;
+	}
+	if (n != v->nr_msr_autoload) {
+		vtx_vmwrite(VTX_VM_ENTRY_MSR_LOAD_COUNT, n);
+		vtx_vmwrite(VTX_VM_EXIT_MSR_LOAD_COUNT, n);
+		v->nr_msr_autoload = n;
+	}
+}
+
+/*
+ * An NMI that exited the guest is the host's (SDM 27.2.2): deliver it now,
+ * before interrupts are on, through the host's own NMI entry.  With FRED
+ * (Linux 6.9+, CONFIG_X86_FRED and a CPU with it) INT 2 is a #GP: the
+ * kernel's FRED entry takes it instead, as kvm-intel's
+ * vmx_handle_exit_irqoff() does.  Debian 12's 6.1 and 6.12 kernels are
+ * built without FRED, so there it is always INT 2.
+ */
+static void vtx_forward_nmi(void)
+{
+#ifdef CONFIG_X86_FRED
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		fred_entry_from_kvm(EVENT_TYPE_NMI, NMI_VECTOR);
+		return;
+	}
+#endif
+	asm volatile("int $2");
+}
+
+/*
  * One trip into the guest and back, with the guest's FPU and syscall MSRs
  * already in the CPU; preemption off.  Returns 0 after a VM exit
  * (v->exit_reason set), 1 if VM entry failed.
@@ -920,6 +996,7 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	vtx_update_host_cr4(v);
+	vtx_switch_perf_msrs(v);
 
 	trace_vtx_entry(v->id, v->launched);
 	vtx_l1d_flush(v);	/* last: nothing may refill L1D after it */
@@ -942,12 +1019,9 @@ static int vtx_vcpu_enter(struct vtx_vmx_vcpu *v, struct vtx_host_state *host)
 		if (!(v->exit_reason & VTX_EXIT_REASON_ENTRY_FAILURE))
 			v->launched = true;
 		vtx_handle_mce_irqoff(v);
-		/* An NMI that exited the guest is the host's: deliver it now,
-		 * before interrupts are on (SDM 27.2.2).
-		 */
 		if ((v->exit_reason & 0xffff) == VTX_EXIT_EXCEPTION_NMI &&
 		    vtx_exit_is_nmi(vtx_vmread(VTX_VM_EXIT_INTR_INFO)))
-			asm volatile("int $2");
+			vtx_forward_nmi();
 	}
 	local_irq_enable();
 	return failed;

@@ -35,6 +35,15 @@ struct vtx_tsc_sync {
 	u64 offset;		/* the TSC offset it gave */
 };
 
+/* One entry of a VM-entry or VM-exit MSR-load list (SDM 25.7.2, Table 25-15). */
+struct vtx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+#define VTX_MSR_AUTOLOAD_MAX	8	/* as KVM's NR_LOADSTORE_MSRS */
+
 struct vtx_vmx_vcpu {
 	unsigned int id;		/* KVM_CREATE_VCPU's, for traces */
 	/* The VMCS, and where it is active (-1: clear, on no CPU). */
@@ -67,6 +76,14 @@ struct vtx_vmx_vcpu {
 	 */
 	bool msrs_loaded;
 	void *xsave;			/* guest FPU state, XSAVE format */
+	/*
+	 * The VM-entry and VM-exit MSR-load lists (SDM 25.7.2, 25.8.2):
+	 * [0, VTX_MSR_AUTOLOAD_MAX) what the CPU loads at entry (perf's
+	 * guest values), the next VTX_MSR_AUTOLOAD_MAX what it loads back at
+	 * exit; nr_msr_autoload entries of each are in use.
+	 */
+	struct vtx_msr_entry *msr_autoload;
+	u32 nr_msr_autoload;
 
 	/* What the guest may learn from CPUID; NULL: a filtered host view. */
 	const struct kvm_cpuid_entry2 *cpuid;
