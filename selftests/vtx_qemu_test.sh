@@ -4,11 +4,14 @@
 # vtx_qemu_test.sh DEVICE: Debian's own QEMU (qemu-system-x86_64 7.2, the
 # real VMM vtx is meant for) boots Linux with -accel kvm on DEVICE: /dev/kvm
 # (kvm-intel, the reference) or /dev/vtx (through vtx-as-kvm, which shows
-# QEMU vtx where it opens /dev/kvm).  The guest is the PC's own kernel and
-# a busybox initrd (scripts/qemu-guest-init) that reports what it saw and
-# leaves through isa-debug-exit; scripts/testbed --qemu puts all of it in
-# the PC.  TAP.  Interrupts come from QEMU's own PIC, IOAPIC and local
-# APIC (kernel-irqchip=off): the hypervisor only injects them.
+# QEMU vtx where it opens /dev/kvm).  The guest is the PC's own kernel
+# (on a PREEMPT_RT PC its standard flavour: Debian's 6.1.0-57-rt hangs in
+# its own timer tick without a local APIC, on kvm-intel as on vtx; see
+# qemu_guest_kernel in scripts/testbed) and a busybox initrd
+# (scripts/qemu-guest-init) that reports what it saw and leaves through
+# isa-debug-exit; scripts/testbed --qemu puts all of it in the PC.  TAP.
+# Interrupts come from QEMU's own PIC, IOAPIC and local APIC
+# (kernel-irqchip=off): the hypervisor only injects them.
 #
 #   1      QEMU starts at all here (its libraries and firmware are complete)
 #   2, 3   -machine pc, 1 CPU: the guest reaches its marker and QEMU exits
@@ -233,6 +236,7 @@ fi
 if [ -z "$hung" ]; then
 	boot "pc, 1 CPU" "" -machine pc,kernel-irqchip=off -append "$append acpi=off"
 	irq0=$(sed -n 's/.*VTX-GUEST: irq0: *0: *\([0-9]*\).*IO-APIC.*/\1/p' "$tmp.out")
+	echo "# the guest runs Linux $(tr -d '\r' <"$tmp.out" | sed -n 's/.*VTX-GUEST: kernel: //p')"
 	if clean_exit && [ "${irq0:-0}" -gt 0 ]; then
 		result OK "pc, 1 CPU: the guest reached its marker and QEMU exited; $irq0 timer interrupts through the IOAPIC"
 	else
