@@ -141,7 +141,7 @@ start() {
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$qdir/vmlinux" -initrd "$qdir/initrd.gz" -append "$append $app" \
 		"$@" <>"$tmp.$name.ser" >"$tmp.$name.out" 2>"$tmp.$name.err" &
-	eval "pid_$name=$!"
+	eval "pid_$name=$! up_$name=$(cut -d' ' -f1 /proc/uptime)"
 	echo "# $name: QEMU started: $*"
 }
 # mon NAME COMMAND: one line to the monitor.
@@ -157,18 +157,21 @@ alive() {
 }
 # finish NAME: wait for QEMU's end; sets rc.  Then SIGKILL to any QEMU of
 # this name still there (its command line names its monitor pipe, which
-# is this run's own), so that none outlives its check.
+# is this run's own), so that none outlives its check.  Only QEMU itself:
+# busybox's timeout execs QEMU and leaves a child of the same command
+# line that watches it, and ends a second after it.
 finish() {
 	eval "wait \$pid_$1"
 	rc=$?
 	eval "kill \$cat_$1" 2>/dev/null
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "path=$tmp.$1.m "; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^$qemu .*path=$tmp.$1.m "; then
 			echo "# $1: QEMU ${p#/proc/} still there after its end: killed"
 			kill -9 "${p#/proc/}" 2>/dev/null
 		fi
 	done
-	echo "# $1: QEMU exit $rc"
+	eval "u0=\$up_$1"
+	echo "# $1: QEMU exit $rc after $(awk -v u0="$u0" '{ printf "%.1f", $1 - u0 }' /proc/uptime) PC s"
 }
 # wait_for NAME FILE PATTERN SECONDS: until FILE holds PATTERN (an ERE)
 # or QEMU is gone or the time is up.
