@@ -366,7 +366,7 @@ if wait_for save "$tmp.save.out" '^VTX-GUEST: count: 3 ' "$limit"; then
 	mon save quit
 	finish save
 	if [ "$mstat" = completed ] && [ -s "$mystate" ] && [ "$rc" = 0 ]; then
-		result OK "save: migrate to a file completed while the guest counted ($c0..$c1), $(wc -c <"$mystate") bytes; QEMU quit"
+		result OK "save: migrate to a file completed while the guest counted ($c0..$c1), $(stat -c %s "$mystate") bytes; QEMU quit"
 		cp "$tmp.save.out" "$mystate.out"
 		restore load "$mystate" "restore from the file" "$tmp.save.out"
 	else
