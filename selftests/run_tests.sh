@@ -62,14 +62,27 @@ kvm_tests="kvm_api_bad_input kvm_modes kvm_exits kvm_irq kvm_dirty kvm_mmio_emul
 kmod=${VTX_KMOD:-/vtx/kmod}
 
 # kvm_intel_load / kvm_intel_unload: Debian's modules from $kmod, else modprobe.
+# In the Bochs PC, kvm-intel logs dirty pages by write protection (pml=0),
+# as vtx does, not with the page-modification log: Bochs 2.7 writes the
+# whole guest-physical address of a write into the log
+# (vmx_page_modification_logging() in its cpu/vmexit.cc) where the SDM
+# has bits 11:0 always 0 (Vol. 3C, "Page-Modification Logging"), and
+# kvm-intel's vmx_flush_pml_buffer() warns at each entry that is not
+# page-aligned (WARN_ON(gpa & (PAGE_SIZE - 1))): 37 warnings in one run
+# of vtx_qemu_migrate_test.sh, each failing the PC's kernel-log verdict.
+# Bochs fixed it after 2.7 (its issue 217); elsewhere PML stays on.
+kvm_intel_opts=""
+[ "${VTX_PC_BACKEND:-}" != bochs ] || kvm_intel_opts="pml=0"
 kvm_intel_load() {
 	if [ -f "$kmod/kvm-intel.ko" ]; then
 		for m in irqbypass kvm kvm-intel; do
 			grep -q "^$(echo $m | tr - _) " /proc/modules && continue
-			insmod "$kmod/$m.ko" || return 1
+			opts=""
+			[ $m != kvm-intel ] || opts=$kvm_intel_opts
+			insmod "$kmod/$m.ko" $opts || return 1
 		done
 	else
-		modprobe kvm_intel || return 1
+		modprobe kvm_intel $kvm_intel_opts || return 1
 	fi
 	[ -c /dev/kvm ]
 }
@@ -88,6 +101,9 @@ if [ -d "$dir/kvm" ]; then
 	# Debian's QEMU booting Linux, with vtx standing in for /dev/kvm;
 	# skipped where the PC carries no QEMU (scripts/testbed --qemu).
 	run_test "vtx_qemu_test.sh (vtx)" sh "$dir/vtx_qemu_test.sh" /dev/vtx
+	# Save, restore and live-migrate a QEMU guest; leaves its saved
+	# state in $TMPDIR for kvm-intel's run to restore (the test's header).
+	run_test "vtx_qemu_migrate_test.sh (vtx)" sh "$dir/vtx_qemu_migrate_test.sh" /dev/vtx
 	run_test "vtx_run_test.sh (vtx)" sh "$dir/vtx_run_test.sh" /dev/vtx
 	run_test vtx_study_test.sh sh "$dir/vtx_study_test.sh"
 	# The fuzzer: rmmods vtx at its end (and loads it again).
@@ -119,6 +135,9 @@ if [ -d "$dir/kvm" ]; then
 		run_test "vtx_run_test.sh (kvm-intel)" sh "$dir/vtx_run_test.sh" /dev/kvm
 		# The same QEMU boots on kvm-intel: what vtx's run must match.
 		run_test "vtx_qemu_test.sh (kvm-intel)" sh "$dir/vtx_qemu_test.sh" /dev/kvm
+		# Restores vtx's saved state, then saves its own for the
+		# --cross run on vtx below.
+		run_test "vtx_qemu_migrate_test.sh (kvm-intel)" sh "$dir/vtx_qemu_migrate_test.sh" /dev/kvm
 		# The fuzzer's comparison seeds, answered by kvm-intel.
 		run_test "vtx_fuzz_test.sh (kvm-intel)" sh "$dir/vtx_fuzz_test.sh" /dev/kvm
 		kvm_intel_unload 2>&1 | sed 's/^/# /'
@@ -128,6 +147,10 @@ if [ -d "$dir/kvm" ]; then
 		echo "ok - kvm-intel reference # SKIP kvm_intel did not load (no kvm-intel.ko in $kmod, or no VMX for it)"
 	fi
 	loaded || insmod "$ko" 2>&1 | sed 's/^/# /'
+	# kvm-intel's saved state restored on vtx (skips, saying why, where
+	# kvm-intel did not save one); then no saved state is left behind.
+	run_test "vtx_qemu_migrate_test.sh --cross (vtx)" sh "$dir/vtx_qemu_migrate_test.sh" --cross /dev/vtx
+	rm -f "${TMPDIR:-/tmp}"/vtx-qemu-migrate.*.state*
 	# vtx flushes L1D before entry as kvm-intel would here.
 	run_test vtx_l1tf_test.sh sh "$dir/vtx_l1tf_test.sh" "$tmp.l1tf"
 	rm -f "$tmp.l1tf"
