@@ -71,11 +71,13 @@ void vtx_vmwrite_failed(unsigned long field, unsigned long value)
  * speculation reads it from L1D (Intel-SA-00161; vmx/lib/l1tf.h).  The
  * mode comes from the kernel's l1tf= as kvm-intel's default derives it:
  * "cond" flushes only when host code that may have pulled secrets into
- * L1D ran since the vCPU's last entry: user space, the scheduler, vtx's
- * slow path (pinning, mapping), or an interrupt on this CPU (the kernel's
- * irq entry sets irq_stat.kvm_cpu_l1tf_flush_l1d for kvm-intel, and for
- * us).  The fast path's exits (CPUID, MSRs, CRs, PAUSE, HLT with an
- * event) touch only the vCPU's own state.  The flush is the FLUSH_L1D
+ * L1D ran since the vCPU's last entry: user space, another task (the
+ * scheduler), vtx reading or writing guest memory for an exit, or an
+ * interrupt on this CPU (the kernel's irq entry sets
+ * irq_stat.kvm_cpu_l1tf_flush_l1d for kvm-intel, and for us); where
+ * kvm-intel sets its flag, and nowhere else (vtx_l1d_note_switches()).
+ * The fast path's exits (CPUID, MSRs, CRs, PAUSE, HLT with an event)
+ * touch only the vCPU's own state.  The flush is the FLUSH_L1D
  * command, or without it (CPUs whose microcode predates it) a read of
  * 64 KiB, twice L1D (its replacement is not exactly LRU), as KVM does.
  */
@@ -1053,6 +1055,31 @@ static bool vtx_host_wants_cpu(void)
 }
 
 /*
+ * L1TF, "cond" mode: where the slow path leaves L1D.  Coming back into
+ * the fast path is no reason to flush in itself: as kvm-intel, vtx
+ * flushes after the scheduler ran another task here (6.1's
+ * kvm_arch_sched_in(), 6.12's kvm_arch_vcpu_load() from kvm_sched_in(),
+ * both on the preempt notifier), which this task's context-switch counts
+ * tell (preemption is off from here to the entry), after user space
+ * (vtx_vmx_vcpu_run()), after an interrupt (the CPU's flag) and after
+ * vtx read or wrote guest memory for an exit (vmx/exits.c).  Not after
+ * mapping guest RAM at an EPT violation, a first touch or a write to a
+ * dirty-logged page (map_ram): like kvm-intel's kvm_mmu_page_fault(),
+ * which sets no flag on 6.1 or 6.12, it pins the page and changes vtx's
+ * EPT and dirty bitmap, indexed by the guest's address, and never reads
+ * the guest's memory or anything the guest chose to put there.
+ */
+static void vtx_l1d_note_switches(struct vtx_vmx_vcpu *v)
+{
+	unsigned long switches = current->nvcsw + current->nivcsw;
+
+	if (switches != v->l1d_switches) {
+		v->l1d_switches = switches;
+		v->l1d_flush_pending = true;
+	}
+}
+
+/*
  * Run the loaded vCPU for as long as its exits are the kernel's own, the
  * fast path: the guest's FPU state and syscall MSRs go into the CPU once
  * and stay there across those exits (the host kernel uses neither; only
@@ -1074,8 +1101,7 @@ static int vtx_vcpu_run_loaded(struct vtx_vmx_vcpu *v)
 	vtx_fpu_restore(v->xsave);
 	vtx_switch_to_guest(v, &host);
 	v->msrs_loaded = true;
-	/* Coming from the slow path: user space, the scheduler, pinning. */
-	v->l1d_flush_pending = true;
+	vtx_l1d_note_switches(v);
 
 	do {
 		vtx_events_prepare_entry(v);
@@ -1205,6 +1231,10 @@ int vtx_vmx_vcpu_run(struct vtx_vmx_vcpu *v)
 	if (cr8 > 15)
 		return -EINVAL;
 	v->cr8 = cr8;
+	/* User space ran: flush L1D before the first entry (kvm-intel 6.1:
+	 * vcpu_run(); 6.12: kvm_arch_vcpu_load() for the ioctl).
+	 */
+	v->l1d_flush_pending = true;
 	r = __vtx_vmx_vcpu_run(v);
 	preempt_disable();
 	if (!vtx_vcpu_load(v))

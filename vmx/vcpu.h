@@ -169,6 +169,7 @@ struct vtx_vmx_vcpu {
 	u64 nr_entries, nr_exits_to_user;
 	u64 nr_l1d_flushes;		/* L1D flushes before entry (L1TF) */
 	bool l1d_flush_pending;		/* host code ran since the last entry */
+	unsigned long l1d_switches;	/* the task's context switches then */
 	u64 exit_tsc_start;		/* rdtsc() right after the VM exit */
 	u64 exit_rip;			/* guest RIP at the exit, when traced */
 };
