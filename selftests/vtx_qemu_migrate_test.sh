@@ -249,7 +249,8 @@ show() {
 	sed "s/^/#   $1 stderr: /" "$tmp.$1.err" | tail -n 20
 	tr -d '\r' <"$tmp.$1.out" | grep -v '^VTX-GUEST: log:' | tail -n 60 |
 		sed "s/^/#   $1 stdout: /; s/Kernel panic/Kernel-panic/"
-	[ ! -s "$tmp.$1.info" ] || sed "s/^/#   $1 monitor: /" "$tmp.$1.info" | tail -n 30
+	# awk: the monitor's last line, its prompt, ends with no newline.
+	[ ! -s "$tmp.$1.info" ] || awk -v p="#   $1 monitor: " '{ print p $0 }' "$tmp.$1.info" | tail -n 30
 }
 
 n=0 status=0
