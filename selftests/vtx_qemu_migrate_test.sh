@@ -3,8 +3,8 @@
 #
 # vtx_qemu_migrate_test.sh [--cross] DEVICE: Debian's QEMU 7.2 on DEVICE
 # (/dev/vtx through vtx-as-kvm, or kvm-intel's /dev/kvm, the reference),
-# saving, restoring and migrating a running Linux guest, and a -vga std
-# screendump.  TAP.  The guest (scripts/qemu-guest-init, vtx.count) counts
+# saving, restoring and migrating a running Linux guest, savevm and
+# loadvm of it, and a -vga std screendump.  TAP.  The guest (scripts/qemu-guest-init, vtx.count) counts
 # on its serial console, one line about every 0.2 s, and each round checks
 # that the 1 MiB of random data the round before wrote into its initramfs
 # still has the md5 it had, then writes 1 MiB anew: a guest that keeps
