@@ -3,8 +3,8 @@
 #
 # vtx_qemu_migrate_test.sh [--cross] DEVICE: Debian's QEMU 7.2 on DEVICE
 # (/dev/vtx through vtx-as-kvm, or kvm-intel's /dev/kvm, the reference),
-# saving, restoring and migrating a running Linux guest, and a -vga std
-# screendump.  TAP.  The guest (scripts/qemu-guest-init, vtx.count) counts
+# saving, restoring and migrating a running Linux guest, savevm and
+# loadvm of it, and a -vga std screendump.  TAP.  The guest (scripts/qemu-guest-init, vtx.count) counts
 # on its serial console, one line about every 0.2 s, and each round checks
 # that the 1 MiB of random data the round before wrote into its initramfs
 # still has the md5 it had, then writes 1 MiB anew: a guest that keeps
@@ -12,7 +12,7 @@
 # A line sent to its console ends the count; it then prints its kernel log
 # and leaves through isa-debug-exit (QEMU's exit status 85).
 #
-#   1, 2   cross: the file that test 3 saved on the other device (kept in
+#   1, 2   cross: the file that test 8 saved on the other device (kept in
 #          $TMPDIR as vtx-qemu-migrate.OTHER.state) restored here: the
 #          counter continues and the log is clean.  The suite
 #          (run_tests.sh) runs vtx first, after vtx_qemu_test.sh: there,
@@ -23,27 +23,43 @@
 #          saved state at a time (two, and two QEMUs, ran its 512 MB out);
 #          vtx's (about 60 MB) stays in $TMPDIR from its run to
 #          kvm-intel's.
-#   3      save: the running guest migrated to a file ("migrate exec:cat >
+#   3      savevm: the counting guest's QEMU has a disk (below); on its
+#          monitor "stop", "savevm NAME", "cont": "info snapshots" lists
+#          NAME and the guest counts on, 3 more lines, memory checks
+#          passing.  The VM is stopped for the savevm (savevm stops it
+#          anyway) so that the console output at that moment is exactly
+#          what the snapshot had printed: the checks below join it to
+#          what the loaded guest prints.
+#   4      loadvm in the same QEMU ("stop", "loadvm NAME", "cont"): the
+#          counter goes on from the snapshot point, as if the lines
+#          counted after the savevm had never been, with no gap, no
+#          repeat and no memory check failing, and the guest ends cleanly
+#   5      that guest's kernel log is clean (no clock, lost interrupt,
+#          lockup or MSR complaints)
+#   6      loadvm in a fresh QEMU, "-loadvm NAME" on the same disk: the
+#          counter goes on from the snapshot point, as in test 4
+#   7      that guest's kernel log is clean.  Then the disk is deleted
+#          (it holds the 60 MB of the snapshot: before test 8, so that
+#          the PC holds one such file at a time)
+#   8      save: the running guest migrated to a file ("migrate exec:cat >
 #          FILE" on QEMU's monitor) while it counts; the migration
 #          completes and QEMU quits
-#   4      restore: a second QEMU, -incoming "exec:cat FILE", goes on where
+#   9      restore: a second QEMU, -incoming "exec:cat FILE", goes on where
 #          the first stopped: its counter continues with no gap, no repeat
 #          and no memory check failing, and the guest ends cleanly
-#   5      restore: the guest's kernel log is clean (no clock, lost
-#          interrupt, lockup or MSR complaints)
-#   6      live migration between two QEMUs here (unix socket), with the
+#  10      restore: the guest's kernel log is clean
+#  11      live migration between two QEMUs here (unix socket), with the
 #          bandwidth held low so that it takes several passes while the
 #          guest writes memory (dirty logging: KVM_GET/CLEAR_DIRTY_LOG;
 #          write protection on both devices in the Bochs PC, where the
 #          suite loads kvm-intel with pml=0: run_tests.sh says why):
 #          completes, with counts printed during it
-#   7      live: the counter continues on the destination, memory checks
+#  12      live: the counter continues on the destination, memory checks
 #          pass, the guest ends cleanly
-#   8      live: the destination guest's kernel log is clean
-#   9      -vga std: the guest writes red full blocks into rows 0-1 of the
+#  13      live: the destination guest's kernel log is clean
+#  14      -vga std: the guest writes red full blocks into rows 0-1 of the
 #          VGA text buffer (0xb8000); QEMU's "screendump" (PPM, 720x400)
 #          shows red in those 32 pixel rows and hardly any below
-#  10      savevm/loadvm: skipped, see below
 #
 # One command line serves both devices, so that a state saved on one
 # loads on the other: -cpu qemu64,kvm=off (no KVM CPUID leaves: kvm-intel
@@ -56,9 +72,16 @@
 # vtx_qemu_test.sh, kernel-irqchip=off, one vCPU, the PC's TSC rate on the
 # guest's command line.
 #
-# savevm/loadvm need a qcow2 disk, made by qemu-img, which the PC does not
-# carry (and QEMU alone makes one only through QMP's blockdev-create):
-# the exec: file migration of tests 3-4 is the same device state.
+# The disk for savevm/loadvm: they keep the snapshot in a qcow2 image,
+# and the PC carries no qemu-img.  QEMU makes one itself: the guest's
+# QEMU starts with a 64 KiB raw file that dd wrote (-drive if=none: the
+# guest sees no disk), and HMP's "snapshot_blkdev DRIVE FILE qcow2"
+# creates a qcow2 overlay over it and puts it in its place; savevm then
+# writes the snapshot into that qcow2, and the fresh QEMU of test 6 opens
+# it (the raw file as its backing file).  No other package, no image
+# built on the host and carried in, no QMP (its blockdev-create also
+# makes one, as jobs driven by JSON): the HMP monitor the test already
+# speaks.
 #
 # Env: VTX_QEMU, VTX_QEMU_DIR, VTX_QEMU_ACCEL as vtx_qemu_test.sh;
 # VTX_QEMU_TIMEOUT (seconds each QEMU may live, default 120).
@@ -88,7 +111,7 @@ case "$me" in vtx) other=kvm ;; *) other=vtx ;; esac
 mystate=$tdir/vtx-qemu-migrate.$me.state
 otherstate=$tdir/vtx-qemu-migrate.$other.state
 
-plan=10
+plan=14
 [ "$cross" = 0 ] || plan=2
 skip_all() {
 	echo "1..$plan"
@@ -124,8 +147,10 @@ khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
 
 # start NAME APPEND QEMU-ARGS...: QEMU in the background under $limit, its
 # serial console on stdio (stdin: the fifo $tmp.NAME.ser, stdout:
-# $tmp.NAME.out), its HMP monitor on the pipes $tmp.NAME.m.in/.m.out (what
-# it answers collects in $tmp.NAME.mon).  Sets pid_NAME.
+# $tmp.NAME.out, opened to append: emptied while QEMU runs, it starts
+# again at its beginning), its HMP monitor on the pipes
+# $tmp.NAME.m.in/.m.out (what it answers collects in $tmp.NAME.mon).
+# Sets pid_NAME.
 start() {
 	name=$1 app=$2
 	shift 2
@@ -145,7 +170,7 @@ start() {
 		-chardev "pipe,id=mon,path=$tmp.$name.m" -mon chardev=mon,mode=readline \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$qdir/vmlinux" -initrd "$qdir/initrd.gz" -append "$append $app" \
-		"$@" <>"$tmp.$name.ser" >"$tmp.$name.out" 2>"$tmp.$name.err" &
+		"$@" <>"$tmp.$name.ser" >>"$tmp.$name.out" 2>"$tmp.$name.err" &
 	eval "pid_$name=$! up_$name=$(cut -d' ' -f1 /proc/uptime)"
 	echo "# $name: QEMU started: $*"
 }
@@ -224,7 +249,8 @@ show() {
 	sed "s/^/#   $1 stderr: /" "$tmp.$1.err" | tail -n 20
 	tr -d '\r' <"$tmp.$1.out" | grep -v '^VTX-GUEST: log:' | tail -n 60 |
 		sed "s/^/#   $1 stdout: /; s/Kernel panic/Kernel-panic/"
-	[ ! -s "$tmp.$1.info" ] || sed "s/^/#   $1 monitor: /" "$tmp.$1.info" | tail -n 30
+	# awk: the monitor's last line, its prompt, ends with no newline.
+	[ ! -s "$tmp.$1.info" ] || awk -v p="#   $1 monitor: " '{ print p $0 }' "$tmp.$1.info" | tail -n 30
 }
 
 n=0 status=0
@@ -293,19 +319,33 @@ run_on() {
 	finish "$1"
 }
 
+# went_on NAME DESCRIPTION SRC-OUTPUT: after run_on NAME, two results:
+# NAME's counter went on after SRC-OUTPUT (the saving QEMU's stdout up to
+# the save) with no gap and intact memory, and its guest log is clean.
+went_on() {
+	saved=$(tr -d '\r' <"$3" | sed -n 's/^VTX-GUEST: count: \([0-9][0-9]*\) .*/\1/p' | tail -n 1)
+	if seq_check "$3" "$tmp.$1.out" && [ "$rc" = 85 ] && [ "$(counts "$1")" -gt "${saved:-0}" ]; then
+		result OK "$2: the counter went on with no gap: $seqmsg, the last before the save $saved"
+	else
+		show "$1"
+		result FAIL "$2: the counter goes on with no gap ($seqmsg; exit $rc)"
+	fi
+	log_result "$1" "$2"
+}
 # restore NAME FILE DESCRIPTION SRC-OUTPUT: a QEMU that loads FILE, the
-# counter goes on after SRC-OUTPUT (a file of the saving QEMU's stdout).
+# counter goes on after SRC-OUTPUT.
 restore() {
 	start "$1" vtx.count -incoming "exec:cat $2"
 	run_on "$1"
-	saved=$(tr -d '\r' <"$4" | sed -n 's/^VTX-GUEST: count: \([0-9][0-9]*\) .*/\1/p' | tail -n 1)
-	if seq_check "$4" "$tmp.$1.out" && [ "$rc" = 85 ] && [ "$(counts "$1")" -gt "${saved:-0}" ]; then
-		result OK "$3: the counter went on with no gap: $seqmsg, the last before the save $saved"
-	else
-		show "$1"
-		result FAIL "$3: the counter goes on with no gap ($seqmsg; exit $rc)"
-	fi
-	log_result "$1" "$3"
+	went_on "$1" "$3" "$4"
+}
+# pause NAME: "stop" on its monitor, and wait until QEMU says the VM is
+# paused (nothing the guest prints comes after that).
+pause() {
+	: >"$tmp.$1.mon"
+	mon "$1" stop
+	mon "$1" "info status"
+	wait_for "$1" "$tmp.$1.mon" '^VM status: paused' 30
 }
 
 echo "1..$plan"
@@ -357,7 +397,79 @@ else
 	skip "cross: guest log" "as above"
 fi
 
-# 3-5: save to a file, restore from it.
+# 3-7: savevm into a qcow2 overlay that QEMU creates (see above), loadvm
+# in the same QEMU and in a fresh one.
+snap=counting
+disk=$tmp.disk
+dd if=/dev/zero of="$disk.raw" bs=64k count=1 2>/dev/null
+start sv vtx.count -drive "file=$disk.raw,format=raw,if=none,id=d0"
+if wait_for sv "$tmp.sv.out" '^VTX-GUEST: count: 3 ' "$limit"; then
+	: >"$tmp.sv.mon"
+	mon sv "snapshot_blkdev d0 $disk.qcow2 qcow2"
+	mon sv "info block"
+	wait_for sv "$tmp.sv.mon" "^d0 .*: $disk.qcow2 \\(qcow2\\)" 60
+	tr -d '\r' <"$tmp.sv.mon" >"$tmp.sv.info"
+	pause sv
+	cp "$tmp.sv.out" "$tmp.sv.snap"
+	cs=$(counts sv)
+	: >"$tmp.sv.mon"
+	mon sv "savevm $snap"
+	mon sv "info snapshots"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	wait_for sv "$tmp.sv.mon" "( $snap +[0-9.]+ [KMG]i?B |There is no snapshot|Error)" "$limit"
+	sleep 1
+	tsave=$(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime)
+	tr -d '\r' <"$tmp.sv.mon" >>"$tmp.sv.info"
+	vmsize=$(sed -n "s/^[-0-9]* *$snap *\([0-9.]* [KMG]i*B\) .*/\1/p" "$tmp.sv.info")
+	mon sv cont
+	wait_for sv "$tmp.sv.out" "^VTX-GUEST: count: ($((cs + 3)) |BAD)" 60
+	c1=$(counts sv)
+	if [ -n "$vmsize" ] && [ "$c1" -ge $((cs + 3)) ] && ! grep -q 'count: BAD' "$tmp.sv.out"; then
+		result OK "savevm $snap while the guest counted (at $cs): VM size $vmsize, $(stat -c %s "$disk.qcow2") bytes of qcow2, about $tsave PC s; the guest counted on to $c1"
+		saved_ok=1
+	else
+		show sv
+		result FAIL "savevm $snap: the snapshot is listed and the guest counts on (at $cs, then $c1; VM size '${vmsize}')"
+		saved_ok=0
+	fi
+	if [ "$saved_ok" = 1 ]; then
+		# 4-5: back to the snapshot in this QEMU; its console output
+		# starts afresh, to be joined to the snapshot's.
+		pause sv
+		: >"$tmp.sv.out"
+		: >"$tmp.sv.mon"
+		mon sv "loadvm $snap"
+		mon sv cont
+		run_on sv
+		tr -d '\r' <"$tmp.sv.mon" >>"$tmp.sv.info"
+		went_on sv "loadvm $snap in the same QEMU" "$tmp.sv.snap"
+	else
+		alive sv && mon sv quit
+		finish sv
+		skip "loadvm in the same QEMU" "no snapshot"
+		skip "loadvm in the same QEMU: guest log" "no snapshot"
+	fi
+else
+	alive sv && mon sv quit
+	finish sv
+	show sv
+	result FAIL "savevm: the guest counts (to 3) before it (exit $rc)"
+	skip "loadvm in the same QEMU" "no snapshot"
+	skip "loadvm in the same QEMU: guest log" "no snapshot"
+	saved_ok=0
+fi
+# 6-7: a fresh QEMU on the same disk, -loadvm.
+if [ "$saved_ok" = 1 ] && [ -s "$disk.qcow2" ]; then
+	start lvm vtx.count -drive "file=$disk.qcow2,format=qcow2,if=none,id=d0" -loadvm "$snap"
+	run_on lvm
+	went_on lvm "-loadvm $snap in a fresh QEMU" "$tmp.sv.snap"
+else
+	skip "-loadvm in a fresh QEMU" "no snapshot"
+	skip "-loadvm in a fresh QEMU: guest log" "no snapshot"
+fi
+rm -f "$disk.raw" "$disk.qcow2"
+
+# 8-10: save to a file, restore from it.
 start save vtx.count
 if wait_for save "$tmp.save.out" '^VTX-GUEST: count: 3 ' "$limit"; then
 	c0=$(counts save)
@@ -385,7 +497,7 @@ else
 	skip "restore: guest log" "nothing saved"
 fi
 
-# 6-8: live, source to destination over a unix socket.
+# 11-13: live, source to destination over a unix socket.
 start dst vtx.count -incoming "unix:$tmp.sock"
 start src vtx.count
 if wait_for src "$tmp.src.out" '^VTX-GUEST: count: 3 ' "$limit" && [ -S "$tmp.sock" ]; then
@@ -435,7 +547,7 @@ else
 	skip "live: destination guest log" "no migration"
 fi
 
-# 9: -vga std, the text buffer, screendump.
+# 14: -vga std, the text buffer, screendump.
 start vga vtx.vga -vga std
 if wait_for vga "$tmp.vga.out" '^VTX-GUEST: vga:' "$limit"; then
 	rm -f "$tmp.ppm"
@@ -486,8 +598,6 @@ else
 	show vga
 	result FAIL "-vga std: the guest wrote to the VGA text buffer (exit $rc)"
 fi
-
-skip "savevm/loadvm" "they need a qcow2 disk and qemu-img to make it, which the PC does not carry; tests 3-4 save and load the same state through a file"
 
 rm -f "$tmp".*
 exit $status
